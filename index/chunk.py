@@ -1,0 +1,76 @@
+"""Chunking: split each paragraph into overlapping sentence windows that never cross paragraphs.
+
+A window packs consecutive sentences up to a word-piece budget (the bundled MiniLM reads at most
+256 word pieces and was trained on 128; anything longer is silently truncated). Consecutive windows
+share one sentence so a fact that straddles a window boundary is still seen whole once. A paragraph
+that fits the budget is a single chunk. Pure functions: the same paragraph always gives the same
+chunks and ids, which is what makes re-ingesting idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from index.model import Chunk, Document, Paragraph
+from index.sentences import split_sentences
+
+CHUNKER_VERSION = "sentence-windows-v1"
+
+
+def approx_word_pieces(text: str) -> int:
+    """Cheap upper-bound estimate of MiniLM word pieces (about 4 characters each in UN English)."""
+    return len(text) // 4 + 1
+
+
+@dataclass(frozen=True)
+class ChunkerConfig:
+    max_sentences: int = 3
+    max_word_pieces: int = 128
+    overlap_sentences: int = 1
+
+    @property
+    def version(self) -> str:
+        return f"{CHUNKER_VERSION}-{self.max_sentences}s-{self.max_word_pieces}wp-{self.overlap_sentences}o"
+
+
+def _windows(
+    spans: list[tuple[int, int]], text: str, config: ChunkerConfig, count: Callable[[str], int]
+) -> Iterator[tuple[int, int]]:
+    """Yield (first, last) sentence indexes (inclusive) of each window."""
+    first = 0
+    while first < len(spans):
+        last = first
+        while (
+            last + 1 < len(spans)
+            and last + 1 - first < config.max_sentences
+            and count(text[spans[first][0] : spans[last + 1][1]]) <= config.max_word_pieces
+        ):
+            last += 1
+        yield first, last
+        if last + 1 >= len(spans):
+            return
+        first = max(first + 1, last + 1 - config.overlap_sentences)
+
+
+def chunk_paragraph(
+    doc_id: str,
+    paragraph: Paragraph,
+    config: ChunkerConfig = ChunkerConfig(),
+    count: Callable[[str], int] = approx_word_pieces,
+) -> list[Chunk]:
+    """Sentence windows of one paragraph; a sentence longer than the budget stays one chunk."""
+    text = paragraph.text
+    spans = split_sentences(text) or [(0, len(text))]
+    if count(text) <= config.max_word_pieces and len(spans) <= config.max_sentences:
+        spans = [(spans[0][0], spans[-1][1])]
+    chunks = []
+    for index, (first, last) in enumerate(_windows(spans, text, config, count)):
+        start, end = spans[first][0], spans[last][1]
+        chunks.append(Chunk(doc_id, paragraph.number, index, text[start:end], start, end, paragraph.hash))
+    return chunks
+
+
+def chunk_document(document: Document, config: ChunkerConfig = ChunkerConfig()) -> list[Chunk]:
+    """All chunks of a document, heading (paragraph 0) first, then in paragraph order."""
+    return [c for p in document.citable() for c in chunk_paragraph(document.doc_id, p, config)]

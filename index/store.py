@@ -1,0 +1,210 @@
+"""The vector store: chunks with their embeddings, and the documents they came from, in Chroma.
+
+One class, `ChromaStore`, serves both the embedded `PersistentClient` and a `chroma run` server
+(`HttpClient`); only the client differs. Two collections: chunks (cosine HNSW, our own embeddings,
+never Chroma's default embedding function) and documents (one record per document holding its
+parsed paragraphs as JSON). A document record is written last, after its chunks, and is the commit
+marker: retrieval ignores chunks whose paragraph hash is not in a committed document, so a crash
+mid-ingest never yields citations of missing paragraphs. Chroma results are converted to our own
+values in `_hits_from_result` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from index.errors import IndexMissingError, StoreError
+from index.manifest import Manifest
+from index.model import Chunk, Document, Paragraph
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+CHUNKS = "speechqa_chunks"
+DOCUMENTS = "speechqa_documents"
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    """A retrieved chunk; `score` is cosine similarity (higher is better)."""
+
+    chunk_id: str
+    doc_id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    paragraph_hash: str
+    score: float
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    title: str
+    hash: str
+    paragraphs: int
+    source: str
+
+
+class VectorStore(Protocol):
+    """What ingestion and retrieval need from a store."""
+
+    where: str
+
+    def manifest(self) -> Manifest | None: ...
+    def set_manifest(self, manifest: Manifest) -> None: ...
+    def existing_ids(self, ids: Sequence[str]) -> set[str]: ...
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
+    def delete_stale_chunks(self, doc_id: str, keep: set[str]) -> int: ...
+    def put_document(self, document: Document) -> None: ...
+    def documents(self) -> list[DocumentInfo]: ...
+    def get_document(self, doc_id: str) -> Document: ...
+    def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]: ...
+    def reset(self) -> None: ...
+
+
+def document_to_json(document: Document) -> str:
+    data = {
+        "doc_id": document.doc_id,
+        "title": document.title,
+        "speaker": document.speaker,
+        "date": document.date,
+        "venue": document.venue,
+        "source": document.source,
+        "heading": document.heading,
+        "paragraphs": [p.text for p in document.paragraphs],
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def document_from_json(raw: str) -> Document:
+    data = json.loads(raw)
+    paragraphs = tuple(Paragraph(i, t) for i, t in enumerate(data["paragraphs"], start=1))
+    return Document(
+        doc_id=data["doc_id"],
+        title=data["title"],
+        paragraphs=paragraphs,
+        speaker=data.get("speaker"),
+        date=data.get("date"),
+        venue=data.get("venue"),
+        source=data.get("source", ""),
+        heading=data.get("heading", ""),
+    )
+
+
+def _hits_from_result(result: dict[str, Any]) -> list[ChunkHit]:
+    """The one place Chroma query results become our values (distance -> score)."""
+    ids, metas = result["ids"][0], result["metadatas"][0]
+    texts, distances = result["documents"][0], result["distances"][0]
+    return [
+        ChunkHit(
+            chunk_id=cid,
+            doc_id=str(m["doc_id"]),
+            paragraph=int(m["paragraph"]),
+            start=int(m["start"]),
+            end=int(m["end"]),
+            text=text,
+            paragraph_hash=str(m["paragraph_hash"]),
+            score=1.0 - float(d),
+        )
+        for cid, m, text, d in zip(ids, metas, texts, distances)
+    ]
+
+
+class ChromaStore:
+    """A SpeechQA index in Chroma, embedded on disk or on a `chroma run` server."""
+
+    def __init__(self, client: Any, where: str) -> None:
+        self.where = where
+        self._client = client
+        try:
+            self._chunks = client.get_or_create_collection(
+                CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+            self._docs = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+        except Exception as e:  # chromadb raises many unrelated types for a bad directory or server
+            raise StoreError(f"Cannot open the index at {where}: {e}. Check the path or server, or rebuild with "
+                             "speechqa ingest --rebuild") from e
+
+    def manifest(self) -> Manifest | None:
+        return Manifest.from_metadata(self._chunks.metadata)
+
+    def set_manifest(self, manifest: Manifest) -> None:
+        self._chunks.modify(metadata=manifest.to_metadata())
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(self._chunks.get(ids=list(ids[start : start + 500]), include=[])["ids"])
+        return found
+
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        if not chunks:
+            return
+        self._chunks.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=embeddings,
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {"doc_id": c.doc_id, "paragraph": c.paragraph, "index": c.index, "start": c.start, "end": c.end,
+                 "paragraph_hash": c.paragraph_hash}
+                for c in chunks
+            ],
+        )
+
+    def delete_stale_chunks(self, doc_id: str, keep: set[str]) -> int:
+        ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        stale = [i for i in ids if i not in keep]
+        if stale:
+            self._chunks.delete(ids=stale)
+        return len(stale)
+
+    def put_document(self, document: Document) -> None:
+        meta = {"title": document.title, "hash": document.hash, "paragraphs": len(document.paragraphs),
+                "source": document.source}
+        self._docs.upsert(ids=[document.doc_id], embeddings=[[1.0]], documents=[document_to_json(document)],
+                          metadatas=[meta])
+
+    def delete_document(self, doc_id: str) -> None:
+        self._docs.delete(ids=[doc_id])
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def documents(self) -> list[DocumentInfo]:
+        got = self._docs.get(include=["metadatas"])
+        infos = [
+            DocumentInfo(doc_id, str(m["title"]), str(m["hash"]), int(m["paragraphs"]), str(m.get("source", "")))
+            for doc_id, m in zip(got["ids"], got["metadatas"])
+        ]
+        return sorted(infos, key=lambda d: d.doc_id)
+
+    def get_document(self, doc_id: str) -> Document:
+        got = self._docs.get(ids=[doc_id], include=["documents"])
+        if not got["ids"]:
+            raise IndexMissingError(f"No document '{doc_id}' in the index; list them with: speechqa docs")
+        return document_from_json(got["documents"][0])
+
+    def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]:
+        where: dict[str, Any] | None = None
+        if doc_ids:
+            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+        result = self._chunks.query(
+            query_embeddings=[embedding], n_results=max(1, n), where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return _hits_from_result(result)
+
+    def reset(self) -> None:
+        """Drop everything (for `ingest --rebuild`); the caller has confirmed the intent."""
+        for name in (CHUNKS, DOCUMENTS):
+            try:
+                self._client.delete_collection(name)
+            except Exception as e:  # missing collection: nothing to drop
+                log.debug("delete_collection(%s): %s", name, e)
+        self.__init__(self._client, self.where)  # type: ignore[misc]

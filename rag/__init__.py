@@ -1,0 +1,4 @@
+"""Answering stage: settings, hybrid retrieval, answer generators and the composition root.
+
+`rag` imports only `index`.
+"""

@@ -1,0 +1,168 @@
+"""The composition root and the assistant every face uses.
+
+`build_assistant(settings)` is the one place that chooses the store, embedder, retriever and
+generators; the CLI, the Gradio app and the evaluation harness all call it, tests build parts
+directly. `Assistant.ask` and `Assistant.stream` validate the question, condense follow-ups,
+retrieve, abstain when the statement does not address the question, and generate a cited answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from index.errors import IndexMismatchError, IndexMissingError, InputError
+from index.model import Document
+from index.store import DocumentInfo, VectorStore
+from rag.answer import Answer
+from rag.chain import ParagraphRetriever, retrieval_chain
+from rag.generate import Draft, Generator, abstain
+from rag.metadata import metadata_draft
+from rag.question import Query, Turn, analyse
+from rag.retrieve import HybridRetriever, ParagraphHit
+from rag.settings import GeneratorName, Settings, validate_question
+
+FOLLOW_UP_BOOST = 0.5
+
+
+def confidence(hits: Sequence[ParagraphHit]) -> float:
+    """How well the best paragraphs match: dense similarity and word coverage, 0..1."""
+    return max((0.65 * h.dense + 0.35 * h.lexical for h in hits[:3]), default=0.0)
+
+
+def parse_history(history: Sequence[object] | None) -> list[Turn]:
+    """Accept [{"role", "content"}] dicts (CLI, API) or Turns; anything else is an InputError."""
+    turns = []
+    for i, item in enumerate(history or []):
+        if isinstance(item, Turn):
+            turns.append(item)
+            continue
+        if not isinstance(item, dict) or item.get("role") not in ("user", "assistant") or not isinstance(
+                item.get("content"), str):
+            raise InputError(f"history item {i + 1} must be {{\"role\": \"user\"|\"assistant\", \"content\": str}}")
+        turns.append(Turn(item["role"], item["content"]))
+    return turns
+
+
+class Assistant:
+    def __init__(self, store: VectorStore, retriever: HybridRetriever, generators: dict[str, Generator],
+                 top_k: int = 5, abstain_threshold: float = 0.25, default_generator: GeneratorName = "extractive"
+                 ) -> None:
+        self.store, self.retriever, self.generators = store, retriever, generators
+        self.top_k, self.abstain_threshold, self.default_generator = top_k, abstain_threshold, default_generator
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents()
+
+    def document(self, doc_id: str) -> Document:
+        return self.retriever.get_document(doc_id)
+
+    def ask(self, question: str, history: Sequence[object] | None = None, doc_ids: Sequence[str] | None = None,
+            k: int | None = None, generator: GeneratorName | None = None, id: str | None = None) -> Answer:
+        final = None
+        for item in self.stream(question, history, doc_ids, k, generator, id):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None  # stream always ends with the Answer (internal invariant)
+        return final
+
+    def stream(self, question: str, history: Sequence[object] | None = None, doc_ids: Sequence[str] | None = None,
+               k: int | None = None, generator: GeneratorName | None = None, id: str | None = None
+               ) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they come, then the finished Answer."""
+        started = time.perf_counter()
+        query = analyse(validate_question(question), parse_history(history))
+        scope = self._scope(doc_ids)
+        hits = self._retrieve(query, scope, k or self.top_k)
+        retrieved = time.perf_counter()
+        draft: Draft | None = None
+        for piece in self._generate(query, hits, scope, generator or self.default_generator):
+            if isinstance(piece, Draft):
+                draft = piece
+            else:
+                yield piece
+        assert draft is not None  # generators end with a Draft (internal invariant)
+        done = time.perf_counter()
+        timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
+                   "total": (done - started) * 1000}
+        yield Answer(query.original, draft.answer, draft.abstained, draft.citations, timings, id,
+                     tuple((h.doc_id, h.paragraph, h.score) for h in hits))
+
+    def _scope(self, doc_ids: Sequence[str] | None) -> list[str] | None:
+        known = {d.doc_id for d in self.store.documents()}
+        if not known:
+            raise IndexMissingError("Nothing is ingested yet. Run: speechqa ingest (the bundled speech) "
+                                    "or speechqa ingest PATH")
+        for doc_id in doc_ids or []:
+            if doc_id not in known:
+                raise IndexMissingError(f"Unknown document '{doc_id}'. Known: {', '.join(sorted(known)[:10])}; "
+                                        "list them with: speechqa docs")
+        return list(doc_ids) if doc_ids else None
+
+    def _retrieve(self, query: Query, scope: list[str] | None, k: int) -> list[ParagraphHit]:
+        boost = self._topic_boost(query, scope)
+        retriever = ParagraphRetriever(hybrid=self.retriever, k=k, doc_ids=scope, boost=boost)
+        state = retrieval_chain(retriever).invoke({"query": query})
+        return list(state["hits"])
+
+    def _topic_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
+        """For a follow-up, the paragraphs the previous answer quoted are what 'that' refers to."""
+        if not query.context_text or self.retriever.lexical is None:
+            return {}
+        found = self.retriever.lexical.search(query.context_text, 2, scope)
+        return {key: FOLLOW_UP_BOOST / (rank + 1) for rank, (key, _) in enumerate(found)}
+
+    def _generate(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None,
+                  name: GeneratorName) -> Iterator[str | Draft]:
+        if query.metadata:
+            draft = self._metadata(query, hits, scope)
+            if draft is not None:
+                yield from _words(draft)
+                return
+        if confidence(hits) < self.abstain_threshold:
+            yield from _words(abstain())
+            return
+        generator = self.generators.get(name)
+        if generator is None:
+            raise InputError(f"The '{name}' generator is not configured; set SPEECHQA_LLM_BASE_URL and "
+                             "SPEECHQA_LLM_MODEL, or use the extractive generator")
+        yield from generator.stream(query, hits, self.retriever.get_document)
+
+    def _metadata(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None) -> Draft | None:
+        doc_id = scope[0] if scope and len(scope) == 1 else (hits[0].doc_id if hits else None)
+        if doc_id is None:
+            docs = self.store.documents()
+            doc_id = docs[0].doc_id if len(docs) == 1 else None
+        return metadata_draft(query, self.document(doc_id)) if doc_id else None
+
+
+def _words(draft: Draft) -> Iterator[str | Draft]:
+    from rag.generate import stream_words
+
+    return stream_words(draft)
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    """The composition root: settings in, a ready assistant out."""
+    from index.chroma import open_store
+    from index.embed import SentenceTransformerEmbedder
+    from index.lexical import load_or_build
+    from rag.extractive import ExtractiveGenerator
+
+    store = open_store(settings.index_dir, settings.chroma_url, settings.chroma_timeout_s)
+    manifest = store.manifest()
+    if manifest is not None and manifest.embedding_model != settings.embedding_model:
+        raise IndexMismatchError(
+            f"The index at {store.where} was built with embedding model '{manifest.embedding_model}' but "
+            f"SPEECHQA_EMBEDDING_MODEL is '{settings.embedding_model}'. Rebuild it with: speechqa ingest --rebuild "
+            "[PATH ...], or set SPEECHQA_EMBEDDING_MODEL back")
+    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    docs = [(d.doc_id, d.hash) for d in store.documents()]
+    lexical = load_or_build(docs, store.get_document, settings.index_dir / "lexical") if docs else None
+    retriever = HybridRetriever(store, embedder, lexical, settings.retrieval)
+    generators: dict[str, Generator] = {"extractive": ExtractiveGenerator()}
+    if settings.llm_configured:
+        from rag.llm import LLMGenerator
+
+        generators["llm"] = LLMGenerator.from_settings(settings, embedder)
+    return Assistant(store, retriever, generators, settings.top_k, settings.abstain_threshold, settings.generator)

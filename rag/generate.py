@@ -1,0 +1,81 @@
+"""The answer-generator seam: a Protocol, the abstention message, and citation numbering.
+
+Generators receive the analysed question and the retrieved paragraphs and return a `Draft`: the
+answer text with markers [1], [2], ... and the citations those markers name, most relevant first.
+`number_citations` is the single place that turns "sentences from paragraphs" into markers, so
+markers and citations always map one-to-one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from index.model import Document
+from rag.answer import Citation
+from rag.question import Query
+from rag.retrieve import ParagraphHit
+
+ABSTAIN_TEXT = "The statement does not address this question, so I cannot answer it from the text."
+
+
+@dataclass(frozen=True)
+class Draft:
+    answer: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+
+
+@dataclass(frozen=True)
+class Selected:
+    """One sentence chosen for the answer, with where it came from."""
+
+    hit: ParagraphHit
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.hit.text[self.start : self.end]
+
+
+DocumentLookup = Callable[[str], Document]
+
+
+class Generator(Protocol):
+    def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft: ...
+
+    def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:
+        """Yield text pieces as they are produced, then the final Draft."""
+        ...
+
+
+def abstain() -> Draft:
+    return Draft(ABSTAIN_TEXT, (), True)
+
+
+def number_citations(selected: list[Selected], documents: DocumentLookup) -> Draft:
+    """Markers in reading order of the sentences; citations ordered by paragraph relevance."""
+    by_key: dict[tuple[str, int], list[Selected]] = {}
+    for s in selected:
+        by_key.setdefault((s.hit.doc_id, s.hit.paragraph), []).append(s)
+    order = sorted(by_key, key=lambda key: -by_key[key][0].hit.score)
+    marker = {key: i + 1 for i, key in enumerate(order)}
+    citations = []
+    for key in order:
+        parts = sorted(by_key[key], key=lambda s: s.start)
+        hit = parts[0].hit
+        quote = " ".join(s.text for s in parts)
+        citations.append(Citation(hit.doc_id, documents(hit.doc_id).title, hit.paragraph, hit.text, quote, hit.score))
+    reading = sorted(selected, key=lambda s: (s.hit.doc_id, s.hit.paragraph, s.start))
+    text = " ".join(f"{s.text} [{marker[(s.hit.doc_id, s.hit.paragraph)]}]" for s in reading)
+    return Draft(text, tuple(citations), False)
+
+
+def stream_words(draft: Draft) -> Iterator[str | Draft]:
+    """Stream a finished draft word by word (used by generators that compose before speaking)."""
+    words = draft.answer.split(" ")
+    for i, word in enumerate(words):
+        yield word if i == 0 else " " + word
+    yield draft

@@ -1,0 +1,112 @@
+"""Hybrid retrieval: dense sentence windows and BM25 paragraphs, fused and aggregated to paragraphs.
+
+Dense hits are chunks (sentence windows); each paragraph takes the best of its chunks. BM25 runs
+over whole paragraphs. The two rankings are fused with reciprocal rank fusion, which needs no
+score calibration between the two. Chunks whose paragraph no longer matches the committed document
+(an interrupted ingest) are dropped here, so a citation always points at stored text.
+`score` is higher-is-better throughout; Chroma distances were converted in index.store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from index.embed import Embedder
+from index.errors import IndexMissingError
+from index.lexical import LexicalIndex, tokenize
+from index.model import Document
+from index.store import ChunkHit, VectorStore
+
+RRF_K = 60
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+@dataclass(frozen=True)
+class ParagraphHit:
+    """A retrieved paragraph: fused `score` in 0..1, plus the signals it came from."""
+
+    doc_id: str
+    paragraph: int
+    text: str
+    score: float
+    dense: float  # best cosine similarity of its chunks (0 when dense did not find it)
+    lexical: float  # share of the query's content words the paragraph contains
+    chunks: tuple[ChunkHit, ...] = field(default=())
+
+
+def lexical_coverage(query_tokens: set[str], text: str) -> float:
+    if not query_tokens:
+        return 0.0
+    return len(query_tokens & set(tokenize(text))) / len(query_tokens)
+
+
+class HybridRetriever:
+    """Retrieves paragraphs for a question from one store (and its BM25 index)."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder, lexical: LexicalIndex | None,
+                 mode: Mode = "hybrid", fetch: int = 40) -> None:
+        self.store, self.embedder, self.lexical, self.mode, self.fetch = store, embedder, lexical, mode, fetch
+        self.document = lru_cache(maxsize=256)(store.get_document)
+
+    def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
+                 boost: dict[tuple[str, int], float] | None = None) -> list[ParagraphHit]:
+        dense = self._dense(question, doc_ids) if self.mode != "lexical" else {}
+        lexical = self._lexical(question, doc_ids) if self.mode != "dense" else []
+        fused = self._fuse(dense, lexical, boost or {})
+        tokens = set(tokenize(question))
+        hits = []
+        for key, score in fused[:k]:
+            text = self._text(key)
+            if text is None:
+                continue
+            chunks = tuple(dense.get(key, ()))
+            best = max((c.score for c in chunks), default=0.0)
+            hits.append(ParagraphHit(key[0], key[1], text, score, best, lexical_coverage(tokens, text), chunks))
+        return hits
+
+    def _dense(self, question: str, doc_ids: Sequence[str] | None) -> dict[tuple[str, int], list[ChunkHit]]:
+        vector = self.embedder.embed_query(question)
+        grouped: dict[tuple[str, int], list[ChunkHit]] = {}
+        for hit in self.store.query(vector, self.fetch, doc_ids):
+            if self._is_current(hit):
+                grouped.setdefault((hit.doc_id, hit.paragraph), []).append(hit)
+        return grouped
+
+    def _lexical(self, question: str, doc_ids: Sequence[str] | None) -> list[tuple[tuple[str, int], float]]:
+        if self.lexical is None:
+            return []
+        return self.lexical.search(question, self.fetch, doc_ids)
+
+    def _fuse(self, dense: dict[tuple[str, int], list[ChunkHit]], lexical: list[tuple[tuple[str, int], float]],
+              boost: dict[tuple[str, int], float]) -> list[tuple[tuple[str, int], float]]:
+        dense_rank = sorted(dense, key=lambda key: -max(c.score for c in dense[key]))
+        rankings = [r for r in (dense_rank, [key for key, _ in lexical]) if r]
+        scores: dict[tuple[str, int], float] = {}
+        for ranking in rankings:
+            for rank, key in enumerate(ranking):
+                scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best_possible = len(rankings) / (RRF_K + 1) if rankings else 1.0
+        for key, extra in boost.items():
+            if key in scores:
+                scores[key] += extra * best_possible
+        normalised = {key: min(1.0, s / best_possible) for key, s in scores.items()}
+        return sorted(normalised.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def _is_current(self, hit: ChunkHit) -> bool:
+        text = self._text((hit.doc_id, hit.paragraph))
+        if text is None:
+            return False
+        doc = self.document(hit.doc_id)
+        return doc.paragraph(hit.paragraph).hash == hit.paragraph_hash
+
+    def _text(self, key: tuple[str, int]) -> str | None:
+        try:
+            return self.document(key[0]).paragraph(key[1]).text
+        except (KeyError, IndexMissingError):  # a document removed or half-written: not citable
+            return None
+
+    def get_document(self, doc_id: str) -> Document:
+        return self.document(doc_id)

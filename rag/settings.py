@@ -1,0 +1,112 @@
+"""One typed settings object, read from the environment (and CLI flags) at entry points only.
+
+Everything below the entry points receives plain arguments. Errors name the variable to change,
+e.g. "SPEECHQA_TOP_K must be a positive integer, got '0'".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from index.embed import DEFAULT_MODEL
+from index.errors import InputError
+
+GeneratorName = Literal["extractive", "llm"]
+RetrievalMode = Literal["hybrid", "dense", "lexical"]
+MAX_QUESTION_CHARS = 2000
+
+
+def default_index_dir() -> Path:
+    """Per-user data directory (XDG_DATA_HOME or ~/.local/share)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "speechqa" / "index"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = field(default_factory=default_index_dir)
+    chroma_url: str | None = None
+    embedding_model: str = DEFAULT_MODEL
+    top_k: int = 5
+    retrieval: RetrievalMode = "hybrid"
+    generator: GeneratorName = "extractive"
+    abstain_threshold: float = 0.25
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # never printed
+    llm_timeout_s: float = 60.0
+    chroma_timeout_s: float = 5.0
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the non-None CLI flags applied."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError(f"{name} must be a positive integer, got '{raw}'")
+    return value
+
+
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"{name} must be a number between 0 and 1, got '{raw}'")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name) or default
+    if raw not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(allowed)}, got '{raw}'")
+    return raw
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from SPEECHQA_* variables; unset variables keep their defaults."""
+    env = os.environ if env is None else env
+    return Settings(
+        index_dir=Path(env["SPEECHQA_INDEX_DIR"]).expanduser() if env.get("SPEECHQA_INDEX_DIR") else default_index_dir(),
+        chroma_url=env.get("SPEECHQA_CHROMA_URL") or None,
+        embedding_model=env.get("SPEECHQA_EMBEDDING_MODEL") or DEFAULT_MODEL,
+        top_k=_positive_int(env, "SPEECHQA_TOP_K", 5),
+        retrieval=_choice(env, "SPEECHQA_RETRIEVAL", "hybrid", ("hybrid", "dense", "lexical")),  # type: ignore[arg-type]
+        generator=_choice(env, "SPEECHQA_GENERATOR", "extractive", ("extractive", "llm")),  # type: ignore[arg-type]
+        abstain_threshold=_fraction(env, "SPEECHQA_ABSTAIN_THRESHOLD", 0.25),
+        llm_base_url=env.get("SPEECHQA_LLM_BASE_URL") or None,
+        llm_model=env.get("SPEECHQA_LLM_MODEL") or None,
+        llm_api_key=env.get("SPEECHQA_LLM_API_KEY") or None,
+    )
+
+
+def validate_question(question: str) -> str:
+    """Strip and check a question; the error says what to do."""
+    cleaned = question.replace("\x00", "").strip()
+    if not cleaned:
+        raise InputError("The question is empty: type a question about the statement")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"The question is {len(cleaned):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. Ask a shorter question"
+        )
+    return cleaned

@@ -1,0 +1,58 @@
+"""Shared fixtures: the bundled speech ingested once per test session into a real on-disk Chroma.
+
+Tests that need the real model and index use `speech_index` / `assistant`; tests about other
+things build small parts directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+SPEECH_DOC_ID = "zhang-jun-unsc-transnational-organized-crime-2023-12-07"
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    from index.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def speech_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+    """An index directory holding the bundled speech (do not write to it; copy it if you must)."""
+    from index.chroma import open_store
+    from index.corpus import BUNDLED_SPEECH
+    from index.ingest import Ingestor
+
+    index_dir = tmp_path_factory.mktemp("speech-index")
+    Ingestor(open_store(index_dir), embedder).ingest_paths([BUNDLED_SPEECH])
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(speech_index: Path):  # type: ignore[no-untyped-def]
+    from rag.assistant import build_assistant
+    from rag.settings import Settings
+
+    return build_assistant(Settings(index_dir=speech_index))
+
+
+@pytest.fixture()
+def env_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh, empty index dir exported as SPEECHQA_INDEX_DIR (for CLI subprocess tests)."""
+    index_dir = tmp_path / "index"
+    monkeypatch.setenv("SPEECHQA_INDEX_DIR", str(index_dir))
+    yield index_dir

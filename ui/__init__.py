@@ -1,0 +1,1 @@
+"""The faces people use: the `speechqa` command line and the Gradio app. Nothing imports `ui`."""

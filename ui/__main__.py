@@ -1,0 +1,5 @@
+"""`python -m ui` runs the `speechqa` command line."""
+
+from ui.cli import main
+
+raise SystemExit(main())
