@@ -84,6 +84,17 @@ def _entry_items(entry: dict[str, Any], doc_id: str) -> list[GoldItem]:
     ]
 
 
+def span_refs(item: GoldItem, document: Document) -> frozenset[tuple[str, int]]:
+    """Gold paragraphs plus every paragraph of `document` that contains one of the item's answer spans.
+
+    Lenient gold for retrieval: short spans ("may", "personal information") recur across a policy, so
+    report it beside the strict gold, not instead of it.
+    """
+    spans = {s.text for s in item.answer_spans}
+    found = {(document.doc_id, p.number) for p in document.paragraphs if any(s in p.text for s in spans)}
+    return item.gold_keys | found
+
+
 def sample(items: tuple[GoldItem, ...], limit: int | None, seed: int = 0) -> tuple[GoldItem, ...]:
     """A deterministic subset of `limit` items (drawn with `random.Random(seed)`), in original order."""
     if limit is not None and limit < 1:

@@ -3,19 +3,23 @@
 A window packs consecutive sentences up to a word-piece budget (the bundled MiniLM reads at most
 256 word pieces and was trained on 128; anything longer is silently truncated). Consecutive windows
 share one sentence so a fact that straddles a window boundary is still seen whole once. A paragraph
-that fits the budget is a single chunk. Pure functions: the same paragraph always gives the same
-chunks and ids, which is what makes re-ingesting idempotent.
+that fits the budget is a single chunk; a single sentence over the budget (resolutions have 300-word
+sentences) is cut at word boundaries into pieces that fit, so the model truncates nothing. Pure
+functions: the same paragraph always gives the same chunks and ids, which is what makes
+re-ingesting idempotent.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from index.model import Chunk, Document, Paragraph
 from index.sentences import split_sentences
 
-CHUNKER_VERSION = "sentence-windows-v1"
+_WORD = re.compile(r"\S+")
+CHUNKER_VERSION = "sentence-windows-v2"  # v2: over-budget sentences are cut at word boundaries
 
 
 def approx_word_pieces(text: str) -> int:
@@ -32,6 +36,23 @@ class ChunkerConfig:
     @property
     def version(self) -> str:
         return f"{CHUNKER_VERSION}-{self.max_sentences}s-{self.max_word_pieces}wp-{self.overlap_sentences}o"
+
+
+def _fit(
+    spans: list[tuple[int, int]], text: str, budget: int, count: Callable[[str], int]
+) -> list[tuple[int, int]]:
+    """Cut every span over `budget` at word boundaries into consecutive pieces that fit (a lone word may not)."""
+    fitted: list[tuple[int, int]] = []
+    for start, end in spans:
+        piece_start, piece_end = start, end
+        if count(text[start:end]) > budget:
+            for word in _WORD.finditer(text, start, end):
+                if word.start() > piece_start and count(text[piece_start : word.end()]) > budget:
+                    fitted.append((piece_start, piece_end))
+                    piece_start = word.start()
+                piece_end = word.end()
+        fitted.append((piece_start, piece_end))
+    return fitted
 
 
 def _windows(
@@ -59,9 +80,9 @@ def chunk_paragraph(
     config: ChunkerConfig = ChunkerConfig(),
     count: Callable[[str], int] = approx_word_pieces,
 ) -> list[Chunk]:
-    """Sentence windows of one paragraph; a sentence longer than the budget stays one chunk."""
+    """Sentence windows of one paragraph; a sentence longer than the budget is cut into pieces first."""
     text = paragraph.text
-    spans = split_sentences(text) or [(0, len(text))]
+    spans = _fit(split_sentences(text) or [(0, len(text))], text, config.max_word_pieces, count)
     if count(text) <= config.max_word_pieces and len(spans) <= config.max_sentences:
         spans = [(spans[0][0], spans[-1][1])]
     chunks = []

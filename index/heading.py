@@ -17,6 +17,7 @@ from datetime import date
 _WINDOW = 8  # the title must be among the first non-empty lines
 _MAX_TITLE_WORDS = 40
 _MAX_PLAIN_TITLE_WORDS = 15
+_MAX_FOOTER_CHARS = 160
 _MAX_DATELINE_WORDS = 16
 
 _SPEECH_TITLE = re.compile(
@@ -31,6 +32,7 @@ _ANY_FINAL_PUNCT = re.compile(r"[.,;:!?\u2026][\"'\u201d\u2019)\]]*$")
 _BREADCRUMB = re.compile(r"^(?:home|homepage|main page|you are here:?|\u9996\u9875)\b.*\s[>\u00bb\u203a]\s", re.I)
 _SALUTATION = re.compile(r"(?:mr|mrs|ms|mdm|madam|madame|mister|sir|your|excellenc|ladies|dear|distinguished"
                          r"|honou?rable|thank)", re.I)
+_LETTER = re.compile(r"[^\W\d_]")
 _EMPHASIS = "*_ "  # markdown bold/italic markers around a whole line
 _FOOTER = re.compile(
     r"(?:(?:suggest to a friend|send to a friend|print(?: this page)?|close(?: window)?"
@@ -39,7 +41,7 @@ _FOOTER = re.compile(
     re.I,
 )
 _FOOTER_SEPARATORS = re.compile(r"[\[\]\u3010\u3011|\u00b7\u2022/]+")
-_COPYRIGHT = re.compile(r"^(?:\u00a9|\(c\)|copyright\b)|all rights reserved", re.I)
+_COPYRIGHT = re.compile(r"^(?:\u00a9|\(c\)\s*\d{4}|copyright\b)|all rights reserved", re.I)  # not "(c)" items
 
 _MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
@@ -79,9 +81,9 @@ class Heading:
 
 def is_footer(line: str) -> bool:
     """A footer link line ("Print | Close", "Suggest to a friend") or a copyright notice."""
-    if not line:
+    if not line or len(line) > _MAX_FOOTER_CHARS:
         return False
-    if _COPYRIGHT.search(line) and len(line.split()) <= 25:
+    if _COPYRIGHT.search(line):
         return True
     bare = " ".join(_FOOTER_SEPARATORS.sub(" ", line).split())
     return bool(bare) and _FOOTER.fullmatch(bare) is not None
@@ -133,9 +135,11 @@ def _plain_title(lines: Sequence[str], window: list[int]) -> int | None:
     if len(candidates) < 2:
         return None  # a lone line is the body, not a title
     i, following = candidates[0], lines[candidates[1]]
-    if not _looks_like_title(lines[i]) or following[0].islower():
-        return None  # a salutation, or prose whose sentence runs on into the next line
-    stands_apart = not lines[i + 1] or is_dateline(lines[i + 1])
+    if not _looks_like_title(lines[i]):
+        return None
+    if following[0].islower() and not is_dateline(following):
+        return None  # prose whose sentence runs on into the next line
+    stands_apart = not lines[i + 1] or is_dateline(lines[i + 1]) or find_date(lines[i]) is not None
     return i if stands_apart else None
 
 
@@ -144,7 +148,7 @@ def _looks_like_title(line: str) -> bool:
     line = line.strip(_EMPHASIS)
     words = line.split()
     lowercase = sum(1 for word in words if word[0].islower())
-    return (len(words) <= _MAX_PLAIN_TITLE_WORDS and lowercase * 2 < len(words)
+    return (len(words) <= _MAX_PLAIN_TITLE_WORDS and lowercase * 2 < len(words) and _LETTER.search(line) is not None
             and not _ANY_FINAL_PUNCT.search(line) and not _SALUTATION.match(line))
 
 
@@ -158,13 +162,13 @@ def _after_breadcrumbs(lines: Sequence[str], window: list[int]) -> int:
 
 
 def _datelines(lines: Sequence[str], title: int) -> list[int]:
+    """Up to two dateline lines after the title, or one dateline wrapped over two adjacent lines."""
     following = [i for i in range(title + 1, len(lines)) if lines[i]][:2]
-    found: list[int] = []
-    for i in following:
-        if not is_dateline(lines[i]):
-            break
-        found.append(i)
-    return found
+    if following and is_dateline(lines[following[0]]):
+        return following[:1] + [i for i in following[1:] if is_dateline(lines[i])]
+    if len(following) == 2 and following[1] == following[0] + 1 and is_dateline(" ".join(lines[i] for i in following)):
+        return following
+    return []
 
 
 def is_dateline(line: str) -> bool:

@@ -13,7 +13,7 @@ import re
 
 # A run of sentence punctuation, then closing quotes/brackets, then whitespace or the end.
 _CANDIDATE = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s|$)")
-_OPENERS = "\"'([\u201c\u2018\u00ab"
+_WORD_BEFORE = re.compile(r"[\w.]*$")  # letters and dots before the stop: "(Mr" -> "Mr", "S/2329/Rev" -> "Rev"
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "J", "U.N", "H.E", "e.g"
 # Written without the final full stop; compared case-sensitively so "No." differs from "no.".
 _ABBREVIATIONS = frozenset(
@@ -60,8 +60,6 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the word before the full stop at `dot` is a known abbreviation or an initial."""
-    begin = dot
-    while begin > 0 and not text[begin - 1].isspace():
-        begin -= 1
-    word = text[begin:dot].lstrip(_OPENERS)
+    match = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
+    word = match.group() if match else ""
     return word in _ABBREVIATIONS or _INITIALS.fullmatch(word) is not None

@@ -15,19 +15,21 @@ from index.errors import IndexMismatchError, IndexMissingError, InputError
 from index.model import Document
 from index.store import DocumentInfo, VectorStore
 from rag.answer import Answer
+from rag.answerability import expected_type, missing_names, satisfies
 from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, abstain
 from rag.metadata import metadata_draft
-from rag.question import Query, Turn, analyse
+from rag.question import Query, Turn, analyse, is_injection
 from rag.retrieve import HybridRetriever, ParagraphHit
 from rag.settings import GeneratorName, Settings, validate_question
 
 FOLLOW_UP_BOOST = 0.5
+NAME_MISS_DENSE = 0.45  # below this, a question naming something absent from the text is off topic
 
 
 def confidence(hits: Sequence[ParagraphHit]) -> float:
     """How well the best paragraphs match: dense similarity and word coverage, 0..1."""
-    return max((0.65 * h.dense + 0.35 * h.lexical for h in hits[:3]), default=0.0)
+    return max((h.relevance for h in hits[:3]), default=0.0)
 
 
 def parse_history(history: Sequence[object] | None) -> list[Turn]:
@@ -46,7 +48,7 @@ def parse_history(history: Sequence[object] | None) -> list[Turn]:
 
 class Assistant:
     def __init__(self, store: VectorStore, retriever: HybridRetriever, generators: dict[str, Generator],
-                 top_k: int = 5, abstain_threshold: float = 0.25, default_generator: GeneratorName = "extractive"
+                 top_k: int = 5, abstain_threshold: float = 0.15, default_generator: GeneratorName = "extractive"
                  ) -> None:
         self.store, self.retriever, self.generators = store, retriever, generators
         self.top_k, self.abstain_threshold, self.default_generator = top_k, abstain_threshold, default_generator
@@ -119,14 +121,19 @@ class Assistant:
             if draft is not None:
                 yield from _words(draft)
                 return
-        if confidence(hits) < self.abstain_threshold:
+        if is_injection(query.original) or confidence(hits) < self.abstain_threshold or _unknown_names(query, hits):
             yield from _words(abstain())
             return
         generator = self.generators.get(name)
         if generator is None:
             raise InputError(f"The '{name}' generator is not configured; set SPEECHQA_LLM_BASE_URL and "
                              "SPEECHQA_LLM_MODEL, or use the extractive generator")
-        yield from generator.stream(query, hits, self.retriever.get_document)
+        expect = expected_type(query.original)
+        for piece in generator.stream(query, hits, self.retriever.get_document):
+            if isinstance(piece, Draft) and not piece.abstained and not satisfies(
+                    expect, " ".join(c.quote for c in piece.citations)):
+                piece = abstain()
+            yield piece
 
     def _metadata(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None) -> Draft | None:
         doc_id = scope[0] if scope and len(scope) == 1 else (hits[0].doc_id if hits else None)
@@ -134,6 +141,13 @@ class Assistant:
             docs = self.store.documents()
             doc_id = docs[0].doc_id if len(docs) == 1 else None
         return metadata_draft(query, self.document(doc_id)) if doc_id else None
+
+
+def _unknown_names(query: Query, hits: Sequence[ParagraphHit]) -> bool:
+    """A name the retrieved text never mentions, with no strong semantic match either: off topic."""
+    body = [h for h in hits if h.paragraph != 0]
+    strong = max((h.dense for h in body), default=0.0) >= NAME_MISS_DENSE
+    return not strong and bool(missing_names(query.standalone, [h.text for h in body]))
 
 
 def _words(draft: Draft) -> Iterator[str | Draft]:

@@ -2,14 +2,17 @@
 
 Each sentence of the retrieved paragraphs is scored by how well the question matches it (the dense
 score of the best sentence window that contains it, and the share of the question's content words
-it contains). One answer sentence per claim, each followed by the marker of its paragraph; a list
-question ("what are the points ...") takes the best sentence of each relevant paragraph; redundant
-sentences are skipped; the answer reads in the statement's order. Because every sentence is quoted
-verbatim, every citation's quote is exactly the text the answer used.
+it contains). One answer sentence per claim, each followed by the marker of its paragraph. A list
+question takes the best sentence of each comparably relevant paragraph; when it asks for the points
+of a statement and the statement enumerates them ("First, ...", "Second, ..."), the answer takes
+the opening sentence of every enumerated paragraph. Redundant sentences are skipped; the answer
+reads in the statement's order. Every sentence is quoted verbatim, so each citation's quote is
+exactly the text the answer used.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +23,9 @@ from rag.question import Query
 from rag.retrieve import ParagraphHit
 
 MIN_CONTENT_WORDS = 3  # "Mr. President," and "Thank you." carry no answer
+ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly|"
+                        r"last but not least|in addition|moreover|firstly|secondly|thirdly|fourthly)\b[,:]?",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,16 +40,15 @@ def _sentence_dense(hit: ParagraphHit, start: int, end: int) -> float:
     return max(covering, default=hit.dense * 0.8)
 
 
-def score_sentences(query: Query, hit: ParagraphHit, lead_bonus: float) -> list[Scored]:
-    wanted = set(tokenize(query.original)) or set(tokenize(query.standalone))
+def score_sentences(query: Query, hit: ParagraphHit) -> list[Scored]:
+    wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
     scored = []
-    for i, (start, end) in enumerate(split_sentences(hit.text) or [(0, len(hit.text))]):
+    for start, end in split_sentences(hit.text) or [(0, len(hit.text))]:
         tokens = frozenset(tokenize(hit.text[start:end]))
-        if len(tokens) < MIN_CONTENT_WORDS and hit.paragraph != 0:
+        if len(tokens) < MIN_CONTENT_WORDS:
             continue
         overlap = len(wanted & tokens) / len(wanted) if wanted else 0.0
-        value = 0.55 * _sentence_dense(hit, start, end) + 0.45 * overlap + 0.15 * hit.score
-        value += lead_bonus if i == 0 else 0.0
+        value = 0.55 * _sentence_dense(hit, start, end) + 0.45 * overlap + 0.15 * hit.relevance
         scored.append(Scored(Selected(hit, start, end), value, tokens))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -56,6 +61,14 @@ def _redundant(candidate: Scored, chosen: list[Scored]) -> bool:
     return False
 
 
+def _lead(hit: ParagraphHit) -> Scored | None:
+    spans = split_sentences(hit.text)
+    if not spans:
+        return None
+    start, end = spans[0]
+    return Scored(Selected(hit, start, end), hit.score, frozenset(tokenize(hit.text[start:end])))
+
+
 class ExtractiveGenerator:
     """Composes answers from verbatim sentences of the retrieved paragraphs."""
 
@@ -63,7 +76,8 @@ class ExtractiveGenerator:
         self.max_sentences, self.list_max = max_sentences, list_max
 
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft:
-        chosen = self._list(query, hits) if query.wants_list else self._focused(query, hits)
+        body = [h for h in hits if h.paragraph != 0]  # the heading answers only metadata questions
+        chosen = self._choose(query, body, documents)
         if not chosen:
             return abstain()
         return number_citations([c.selected for c in chosen], documents)
@@ -71,8 +85,17 @@ class ExtractiveGenerator:
     def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:
         return stream_words(self.generate(query, hits, documents))
 
+    def _choose(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:
+        if query.wants_points:
+            enumerated = self._enumerated(hits, documents)
+            if len(enumerated) >= 2:
+                return enumerated
+        if query.wants_list:
+            return self._list(query, hits)
+        return self._focused(query, hits)
+
     def _focused(self, query: Query, hits: list[ParagraphHit]) -> list[Scored]:
-        pool = [s for hit in hits[:3] for s in score_sentences(query, hit, 0.0)]
+        pool = [s for hit in hits[:3] for s in score_sentences(query, hit)]
         pool.sort(key=lambda s: -s.score)
         if not pool:
             return []
@@ -87,10 +110,30 @@ class ExtractiveGenerator:
     def _list(self, query: Query, hits: list[ParagraphHit]) -> list[Scored]:
         if not hits:
             return []
-        relevant = [h for h in hits if h.score >= 0.5 * hits[0].score][: self.list_max]
+        top = max(h.relevance for h in hits)
+        relevant = [h for h in hits if h.relevance >= 0.75 * top][: self.list_max]
         chosen: list[Scored] = []
         for hit in relevant:
-            best = next((s for s in score_sentences(query, hit, 0.15) if not _redundant(s, chosen)), None)
+            best = next((s for s in score_sentences(query, hit) if not _redundant(s, chosen)), None)
             if best is not None:
                 chosen.append(best)
+        return chosen
+
+    def _enumerated(self, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:
+        """The opening sentences of the enumerated paragraphs ("First, ...") of the best document."""
+        if not hits:
+            return []
+        doc_id = hits[0].doc_id
+        found = {h.paragraph: h for h in hits if h.doc_id == doc_id}
+        document = documents(doc_id)
+        members = [p for p in document.paragraphs if ENUMERATED.match(p.text)]
+        if not any(p.number in found for p in members):
+            return []
+        floor = min(h.score for h in hits)
+        chosen = []
+        for p in members:
+            hit = found.get(p.number) or ParagraphHit(doc_id, p.number, p.text, floor * 0.9, 0.0, 0.0)
+            lead = _lead(hit)
+            if lead is not None:
+                chosen.append(lead)
         return chosen

@@ -19,9 +19,16 @@ MetadataField = Literal["speaker", "date", "venue", "title"]
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LIST = re.compile(
-    r"\b(what are|which are|list|enumerate|all the|points|proposals|measures|steps|ways|areas|recommendations|"
-    r"priorities|suggestions|main (ideas|arguments|messages)|summar|key|what (does|did) (he|she|china|the \w+) "
-    r"(propose|suggest|recommend|call for))\b",
+    r"\b(what are|which are|list|enumerate|all the|which (\w+ )?(kinds|types|agencies|organi[sz]ations|bodies|"
+    r"countries|crimes|areas|measures|steps|tasks)|what (kinds|types|tasks|measures|steps)|points|proposals|"
+    r"recommendations|priorities|suggestions|main (ideas|arguments|messages)|summar\w*|across|what has|"
+    r"what does the (speech|statement) say about)\b",
+    re.IGNORECASE,
+)
+_POINTS = re.compile(
+    r"\b(points|proposals|recommendations|suggestions|priorities|main (ideas|arguments|messages)|summar\w*|"
+    r"(four|three|five|two|six) "
+    r"(\w+ )?(ways|steps|measures|points|proposals|areas))\b",
     re.IGNORECASE,
 )
 _ANAPHORA = re.compile(
@@ -30,15 +37,31 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 _METADATA = {
-    "speaker": re.compile(r"\bwho\b.*\b(deliver|gave|give|made|make|speak|spoke|speaking|speaker|author|wrote|"
-                          r"statement|speech|remarks|address)|\bname of the (speaker|ambassador)|\bwhich ambassador",
+    "speaker": re.compile(r"\bwho\b.*\b(deliver\w*|gave|give|made|make|wrote|write)\b.*\b(statement|speech|remarks|"
+                          r"address)|\bwho (is|was) (the )?(speaker|speaking|author)|\bwho (spoke|speaks)\b|\bname of "
+                          r"the (speaker|ambassador)|\bwhich ambassador|\bwhose (statement|speech|remarks)",
                           re.IGNORECASE),
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke)", re.IGNORECASE),
-    "venue": re.compile(r"\b(where|which (body|forum|organ|meeting|venue|council)|what (forum|meeting|venue|body|"
-                        r"occasion|event))\b.*\b(deliver|given|made|statement|speech|remarks|held|speak|spoke)",
-                        re.IGNORECASE),
+    "venue": re.compile(r"\b(where|which|what)\b.*\b(body|forum|organ|venue|occasion|event|meeting)\b.*\b(deliver|"
+                        r"given|made|statement|speech|remarks|held|speak|spoke|give|take place)|\bwhere\b.*\b(deliver|"
+                        r"given|statement|speech|remarks|spoke)", re.IGNORECASE),
+    "title": re.compile(r"\b(speaker'?s?|his|her) (title|position|rank|office)\b|\btitle of the (statement|speech|"
+                        r"remarks)\b|\bwhat (is|was) the (statement|speech) (called|titled)|\b(topic|subject|theme) of "
+                        r"the (open )?(debate|meeting|statement|speech|remarks)", re.IGNORECASE),
 }
+
+
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|"
+    r"\bsystem prompt\b|\bdeveloper mode\b|\byou are now\b|\bjailbreak\b|^\s*(system|assistant)\s*:",
+    re.IGNORECASE,
+)
+
+
+def is_injection(question: str) -> bool:
+    """Text that tries to instruct the assistant instead of asking about the statement."""
+    return bool(_INJECTION.search(question))
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,7 @@ class Query:
     standalone: str  # the question with the conversation folded in when it is a follow-up
     is_follow_up: bool
     wants_list: bool
+    wants_points: bool  # asks for the statement's enumerated points ("what are the four proposals")
     metadata: MetadataField | None
     context_text: str  # the previous assistant answer (markers removed), to locate the topic
 
@@ -83,6 +107,7 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         standalone=standalone,
         is_follow_up=follow,
         wants_list=bool(_LIST.search(question)),
+        wants_points=bool(_POINTS.search(question)),
         metadata=metadata,  # type: ignore[arg-type]
         context_text=strip_markers(previous_answer) if follow else "",
     )

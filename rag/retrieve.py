@@ -36,6 +36,11 @@ class ParagraphHit:
     lexical: float  # share of the query's content words the paragraph contains
     chunks: tuple[ChunkHit, ...] = field(default=())
 
+    @property
+    def relevance(self) -> float:
+        """An absolute match strength (unlike the rank-based fused score): for abstaining and selecting."""
+        return 0.65 * self.dense + 0.35 * self.lexical
+
 
 def lexical_coverage(query_tokens: set[str], text: str) -> float:
     if not query_tokens:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evals.dataset import CATEGORIES, load_gold
-from evals.policyqa import load_policyqa, sample
+from evals.policyqa import load_policyqa, sample, span_refs
 from index.errors import InputError
 from index.parse import parse_file
 
@@ -196,14 +196,17 @@ def test_policyqa_strips_contexts_and_shifts_offsets(tmp_path: Path) -> None:
     context = "  \n We sell data. We keep it. \n"
     answer = {"text": "We keep it.", "answer_start": context.index("We keep it.")}
     qa = {"id": "q1", "question": "Do they keep it?", "answers": [answer, {"text": "keep it", "answer_start": 21}]}
-    raw = {"data": [{"title": "Shop.example.COM", "paragraphs": [{"context": context, "qas": [qa]}]}]}
+    other = {"context": "Partners keep it too.", "qas": []}  # holds the span "keep it" but is not gold
+    raw = {"data": [{"title": "Shop.example.COM", "paragraphs": [{"context": context, "qas": [qa]}, other]}]}
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
     data = load_policyqa(path)
     (doc,) = data.documents
+    assert len(doc.paragraphs) == 2 and len(data.items) == 1
     assert (doc.doc_id, doc.paragraph(1).text) == ("shop-example-com", "We sell data. We keep it.")
     assert [(s.start, s.text) for s in data.items[0].answer_spans] == [(14, "We keep it."), (17, "keep it")]
     assert data.items[0].key_facts == (("We keep it.", "keep it"),)
+    assert span_refs(data.items[0], doc) == {("shop-example-com", 1), ("shop-example-com", 2)}
 
 
 def test_policyqa_errors_and_helpers(tmp_path: Path) -> None:

@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--doc", action="append", dest="docs")
     _common(chat)
     chat.set_defaults(handler=cmd_chat)
-    for register in EXTRA_COMMANDS:
+    from ui.serve import register as register_serve  # the Gradio UI; imports only argparse-level modules
+
+    for register in [register_serve, *EXTRA_COMMANDS]:
         register(sub)
     return parser
 

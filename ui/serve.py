@@ -1,0 +1,99 @@
+"""`speechqa serve`: open the chat UI in the browser, on 127.0.0.1:7860 unless told otherwise.
+
+The server starts at once and the assistant (embedding model, index) loads in a background thread;
+the first question waits for it. Binding to a non-loopback address takes an explicit `--host` and
+prints a warning when no login is set; the optional login comes from `SPEECHQA_AUTH=user:password`.
+Gradio is imported inside the command only, so `speechqa --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from index.errors import InputError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+
+
+def register(sub: Any) -> None:
+    """Add the `serve` subcommand to the `speechqa` parser."""
+    from ui.cli import _common
+
+    serve = sub.add_parser("serve", help="open the chat UI in the browser (Gradio)")
+    serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind; anything but loopback exposes the "
+                       f"app to your network (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    _common(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise argparse.ArgumentTypeError(f"must be a port number 1-65535, got '{raw}'")
+    return int(raw)
+
+
+def auth_from_env(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """The login from SPEECHQA_AUTH ('user:password'), or None when unset."""
+    raw = (os.environ if env is None else env).get("SPEECHQA_AUTH", "")
+    if not raw:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise InputError("SPEECHQA_AUTH must look like user:password (a user name, a colon, a password); "
+                         "unset it to serve without a login")
+    return user, password
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, auth: tuple[str, str] | None) -> str | None:
+    """A warning when the app is reachable from other machines without a login."""
+    if is_loopback(host) or auth is not None:
+        return None
+    return (f"warning: serving on {host} without a login: anyone who can reach this machine can use the app. "
+            "Set SPEECHQA_AUTH=user:password to require one, or drop --host to stay on 127.0.0.1")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.cli import settings_from
+
+    settings = settings_from(args)
+    auth = auth_from_env()
+    warning = exposure_warning(args.host, auth)
+    if warning:
+        print(warning, file=sys.stderr)
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from ui.app import build_app, launch
+
+    pending = _build_in_background(settings)
+    demo = build_app(pending.result)
+    try:
+        url = launch(demo, args.host, args.port, auth, block=False)
+    except OSError as e:
+        raise InputError(f"Cannot serve on {args.host}:{args.port} ({e}). Pick another port: speechqa serve "
+                         "--port 7861") from e
+    print(f"SpeechQA is running at {url} (Ctrl-C to stop); the answer API is documented at {url}?view=api")
+    demo.block_thread()
+    return 0
+
+
+def _build_in_background(settings: Any) -> Future[Any]:
+    """Load the assistant while the server starts; errors surface on the first question, in the chat."""
+    from rag.assistant import build_assistant
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechqa-load").submit(build_assistant, settings)
