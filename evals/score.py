@@ -22,6 +22,7 @@ from evals.citations import (
     citation_recall,
     cited_refs,
     first_citation_correct,
+    quote_is_verbatim,
     support_scores,
     uncited_sentence_share,
 )
@@ -194,6 +195,8 @@ def _support_reasons(answer: Answer, judge: SupportJudge) -> list[str]:
         numbers = [n for n in dict.fromkeys(extract_markers(sentence)) if 1 <= n <= len(answer.citations)]
         if not numbers:
             reasons.append(f"sentence without a citation: {_short(claim)}")
+        elif not all(quote_is_verbatim(answer.citations[n - 1]) for n in numbers):
+            reasons.append(f"quote not found in its cited paragraph: {_short(claim)}")
         elif not judge.supports(claim, "\n".join(answer.citations[n - 1].text for n in numbers)):
             reasons.append(f"sentence not supported by its citations: {_short(claim)}")
     return reasons

@@ -108,15 +108,15 @@ class ExtractiveGenerator:
         return chosen
 
     def _list(self, query: Query, hits: list[ParagraphHit]) -> list[Scored]:
+        """Best sentence of each comparably relevant paragraph, plus a second one that matches as well."""
         if not hits:
             return []
         top = max(h.relevance for h in hits)
         relevant = [h for h in hits if h.relevance >= 0.75 * top][: self.list_max]
         chosen: list[Scored] = []
         for hit in relevant:
-            best = next((s for s in score_sentences(query, hit) if not _redundant(s, chosen)), None)
-            if best is not None:
-                chosen.append(best)
+            ranked = [s for s in score_sentences(query, hit) if not _redundant(s, chosen)]
+            chosen += ranked[:1] + [s for s in ranked[1:2] if s.score >= 0.9 * ranked[0].score]
         return chosen
 
     def _enumerated(self, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:

@@ -1,0 +1,104 @@
+"""Aggregating item scores into a run summary: means with bootstrap intervals, latency, categories, failures.
+
+Every metric is averaged over its population (see `evals.score.POPULATION`) and reported with that
+population's size, so "abstention accuracy 0.93 (n=14)" is never confused with a rate over all items.
+An empty population gives 0.0 with n=0 rather than NaN. Intervals come from `evals.stats.bootstrap_ci`
+with a fixed seed, so the same run always prints the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evals.score import LOWER_IS_BETTER, POPULATION, ItemScore
+from evals.stats import bootstrap_ci, mean, percentile
+
+HEADLINE = ("hit@1", "hit@3", "hit@5", "recall@k", "mrr@10", "ndcg@10", "context_efficiency",
+            "citation_validity", "citation_recall", "citation_precision", "first_citation_correct",
+            "support_recall", "support_precision", "uncited_sentence_share", "key_fact_recall", "token_f1",
+            "rouge_l", "abstention_accuracy", "false_abstention")
+EXTRA = ("recall@3", "recall@5")
+STAGES = ("retrieve", "generate", "total")
+CATEGORY_METRICS = ("first_citation_correct", "citation_recall", "key_fact_recall", "abstention_accuracy")
+BOOTSTRAP_SAMPLES = 1000
+
+
+def metric_summary(scores: Sequence[ItemScore], name: str, lenient: bool = False) -> dict[str, Any]:
+    """Mean, 95% bootstrap interval and n of one metric over the items that carry it."""
+    values = [s.lenient[name] if lenient else s.metrics[name] for s in scores
+              if name in (s.lenient if lenient else s.metrics)]
+    interval = bootstrap_ci(values, n=BOOTSTRAP_SAMPLES, seed=0)
+    return {"mean": round(interval.mean, 4), "low": round(interval.low, 4), "high": round(interval.high, 4),
+            "n": len(values), "population": "answerable" if lenient else POPULATION[name],
+            "better": "lower" if name in LOWER_IS_BETTER else "higher"}
+
+
+def latency(scores: Sequence[ItemScore]) -> dict[str, dict[str, float]]:
+    """p50/p95/mean milliseconds per stage, from the answers' own timings."""
+    result = {}
+    for stage in STAGES:
+        values = [s.answer.timings_ms[stage] for s in scores if stage in s.answer.timings_ms]
+        result[stage] = {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2),
+                         "mean": round(mean(values), 2)}
+    return result
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without its particulars: 'key fact missing: X' -> 'key fact missing'."""
+    head = re.sub(r"\s*\(.*?\)", "", reason.split(":")[0])
+    return re.sub(r"\d+", "N", head).strip()
+
+
+def categories(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[ItemScore]] = {}
+    for s in scores:
+        groups.setdefault(s.item.category, []).append(s)
+    table = {}
+    for name, group in groups.items():
+        row: dict[str, Any] = {"n": len(group), "passed": sum(1 for s in group if s.passed)}
+        for metric in CATEGORY_METRICS:
+            values = [s.metrics[metric] for s in group if metric in s.metrics]
+            row[metric] = round(mean(values), 4) if values else None
+        table[name] = row
+    return table
+
+
+def machine() -> dict[str, Any]:
+    """Where the run happened, so published numbers can be repeated."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count() or 0, "cpu": cpu, "python": platform.python_version(),
+            "platform": platform.platform(terse=True)}
+
+
+def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any]:
+    """The summary.json document: `run` (dataset, config, command) plus every aggregate."""
+    lenient_names = sorted({name for s in scores for name in s.lenient})
+    failures = Counter(reason_kind(r) for s in scores for r in s.reasons)
+    return {
+        **run,
+        "items": len(scores),
+        "answerable": sum(1 for s in scores if s.item.answerable),
+        "unanswerable": sum(1 for s in scores if not s.item.answerable),
+        "answered": sum(1 for s in scores if not s.answer.abstained),
+        "passed": sum(1 for s in scores if s.passed),
+        "headline": list(HEADLINE),
+        "metrics": {name: metric_summary(scores, name) for name in HEADLINE + EXTRA},
+        "lenient": {name: metric_summary(scores, name, lenient=True) for name in lenient_names},
+        "latency_ms": latency(scores),
+        "categories": categories(scores),
+        "failure_kinds": dict(failures.most_common()),
+        "machine": machine(),
+    }

@@ -1,0 +1,202 @@
+"""Paragraph splitter: the three layouts real files use, checked on small cases and on the external corpora."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.paragraphs import Layout, detect_layout, normalize_space, split_paragraphs
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "external"
+UNGDC = CORPUS / "ungdc_2014_2024"
+RESOLUTIONS = CORPUS / "unsc_resolutions_gold_cr-unsc"
+
+
+def blank_line_blocks(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip():
+            blocks[-1].append(line.strip())
+        elif blocks[-1]:
+            blocks.append([])
+    return [block for block in blocks if block]
+
+
+def layout_of(path: Path) -> Layout:
+    return detect_layout([normalize_space(line) for line in path.read_text("utf-8").splitlines()])
+
+
+def test_odd_spaces_become_one_plain_space() -> None:
+    assert normalize_space("\u00a0 a\u2002\u2003b\u2009\tc\u202f d  ") == "a b c d"
+
+
+def test_one_paragraph_per_line_without_blank_lines() -> None:
+    text = "Mr. President,\nWe meet today.\nThank you."
+    assert split_paragraphs(text) == ["Mr. President,", "We meet today.", "Thank you."]
+
+
+def test_one_paragraph_per_line_with_blank_lines_between() -> None:
+    text = "\n\nMr. President,\n \nWe meet today.\n\n\nThank you.\n"
+    assert split_paragraphs(text) == ["Mr. President,", "We meet today.", "Thank you."]
+
+
+def test_wrapped_blocks_join_with_single_spaces() -> None:
+    text = "This year \nmarks the centenary of the \nwar.\n\nNext year will \nbe the anniversary.\n"
+    assert detect_layout(text.splitlines()) is Layout.WRAPPED
+    assert split_paragraphs(text) == ["This year marks the centenary of the war.",
+                                      "Next year will be the anniversary."]
+
+
+def test_single_line_stays_one_paragraph() -> None:
+    text = "  One long block. It never breaks. Not even here.  "
+    assert detect_layout([text]) is Layout.SINGLE_BLOCK
+    assert split_paragraphs(text) == ["One long block. It never breaks. Not even here."]
+
+
+def test_hyphen_kept_for_compounds_dropped_for_known_words() -> None:
+    text = ("At the sixty-\nninth session the Secretary-\nGeneral held a meet-\ning in the\n"
+            "meeting room; a coun-\ntry and a - dash\nstay.")
+    assert split_paragraphs(text) == [
+        "At the sixty-ninth session the Secretary-General held a meeting in the meeting room; "
+        "a coun-try and a - dash stay."
+    ]
+
+
+def test_numbered_paragraphs_start_even_without_blank_lines() -> None:
+    text = ("1. Affirms that the\nprinciples apply;\n2. Requests the\nSecretary-General to report in\n"
+            "2014. The report\nfollows;\n3. Decides to remain\nseized of the matter.")
+    assert split_paragraphs(text) == [
+        "1. Affirms that the principles apply;",
+        "2. Requests the Secretary-General to report in 2014. The report follows;",
+        "3. Decides to remain seized of the matter.",
+    ]
+
+
+def test_bullets_split_only_after_a_finished_line() -> None:
+    text = ("Our priorities are:\n- jobs for\nyoung people;\n- services.\n\nThe members\n"
+            "- all of them -\nagreed.")
+    assert split_paragraphs(text) == ["Our priorities are:", "- jobs for young people;", "- services.",
+                                      "The members - all of them - agreed."]
+
+
+def test_page_numbers_inside_wrapped_text_are_dropped() -> None:
+    text = "the war in the\n2\nregion went on and\non until it\nended."
+    assert split_paragraphs(text) == ["the war in the region went on and on until it ended."]
+
+
+def test_other_characters_are_kept_exactly() -> None:
+    text = "He said \u201cpeace\u201d \u2013 not \u2018war\u2019.\nIt\u2019s 50\u00a0% \u00e9t\u00e9."
+    assert split_paragraphs(text) == ["He said \u201cpeace\u201d \u2013 not \u2018war\u2019.", "It\u2019s 50 % \u00e9t\u00e9."]
+
+
+def test_hard_wrapped_speech_has_one_paragraph_per_blank_line_block() -> None:
+    path = UNGDC / "session_69_2014" / "CHN_69_2014.txt"
+    text = path.read_text("utf-8")
+    paragraphs = split_paragraphs(text)
+    blocks = blank_line_blocks(text)
+    assert layout_of(path) is Layout.WRAPPED
+    assert len(paragraphs) == len(blocks) == 28
+    assert paragraphs[0] == ("This year marks the centenary of the outbreak of the First World War. A distinguished "
+                             "thinker in modern China, Yan Fu, described the devastation caused by the war: \u201cHow "
+                             "sad that the air is heavy with the stench of war\u201d.")
+    for paragraph, block in zip(paragraphs, blocks):
+        assert "  " not in paragraph
+        assert "".join(paragraph.split()) == "".join("".join(block).split())  # nothing lost or added
+    assert any("zero-sum" in p for p in paragraphs)
+    assert any("Secretary-General" in p for p in paragraphs)
+
+
+def test_one_per_line_speech_has_one_paragraph_per_non_empty_line() -> None:
+    path = UNGDC / "session_78_2023" / "CHN_78_2023.txt"
+    assert layout_of(path) is Layout.ONE_PER_LINE
+    assert len(split_paragraphs(path.read_text("utf-8"))) == manifest_counts()["session_78_2023/CHN_78_2023.txt"] == 22
+
+
+@pytest.mark.parametrize("country", ["HUN", "LIE", "TUR", "URY"])
+def test_single_block_speeches_stay_one_paragraph(country: str) -> None:
+    path = UNGDC / "session_79_2024" / f"{country}_79_2024.txt"
+    text = path.read_text("utf-8")
+    assert layout_of(path) is Layout.SINGLE_BLOCK
+    assert split_paragraphs(text) == [normalize_space(text)]
+
+
+def manifest_counts() -> dict[str, int]:
+    with (UNGDC / "manifest.csv").open(encoding="utf-8") as handle:
+        return {row["path"].split("/", 1)[1]: int(row["n_paragraphs"]) for row in csv.DictReader(handle)}
+
+
+def test_ungdc_layout_counts_match_the_corpus_readme() -> None:
+    """README: about 1,911 one-per-line files, about 217 hard-wrapped, and exactly 4 single blocks."""
+    counts: Counter[Layout] = Counter()
+    singles = []
+    for path in sorted(UNGDC.glob("session_*/*.txt")):
+        layout = layout_of(path)
+        counts[layout] += 1
+        if layout is Layout.SINGLE_BLOCK:
+            singles.append(path.name)
+    assert singles == ["HUN_79_2024.txt", "LIE_79_2024.txt", "TUR_79_2024.txt", "URY_79_2024.txt"]
+    assert 1880 <= counts[Layout.ONE_PER_LINE] <= 1940
+    assert 190 <= counts[Layout.WRAPPED] <= 245
+    assert sum(counts.values()) == 2132
+
+
+def test_ungdc_one_per_line_files_keep_every_line() -> None:
+    expected = manifest_counts()
+    for path in sorted(UNGDC.glob("session_*/*.txt")):
+        if layout_of(path) is not Layout.WRAPPED:
+            relative = path.relative_to(UNGDC).as_posix()
+            assert len(split_paragraphs(path.read_text("utf-8"))) == expected[relative], relative
+
+
+def test_resolution_numbered_operative_paragraphs_start_paragraphs() -> None:
+    path = RESOLUTIONS / "S_RES_0242_1967_EN_GOLD.txt"
+    paragraphs = split_paragraphs(path.read_text("utf-8"))
+    assert layout_of(path) is Layout.WRAPPED
+    starts = [p[:3] for p in paragraphs]
+    for number in ("1. ", "2. ", "3. ", "4. "):
+        assert starts.count(number) == 1
+    third = next(p for p in paragraphs if p.startswith("3. "))
+    assert third == ("3. Requests the Secretary-General to designate a Special Representative to proceed to the "
+                     "Middle East to establish and maintain contacts with the States concerned in order to promote "
+                     "agreement and assist efforts to achieve a peaceful and accepted settlement in accordance with "
+                     "the provisions and principles in this resolution ;")
+    assert "(c) For guaranteeing the territorial inviolability and political independence of every State in the " \
+           "area, through measures including the establishment of demilitarized zones;" in paragraphs
+
+
+def test_every_resolution_block_starts_a_paragraph() -> None:
+    """No blank-line break is lost: the opening words of every block open a paragraph, in order."""
+    for path in sorted(RESOLUTIONS.glob("S_RES_*.txt")):
+        text = path.read_text("utf-8")
+        paragraphs = iter(split_paragraphs(text))
+        for block in blank_line_blocks(text):
+            opening = " ".join(normalize_space(block[0]).split()[:3])
+            if not opening.isdigit():  # a page number alone is dropped from wrapped text
+                assert any(p.startswith(opening) for p in paragraphs), (path.name, opening)
+
+
+_LINE = st.text(alphabet=st.sampled_from(list("abcAB \u00a0\u2002\u2009\t,;'\u201c\u201d")), min_size=1, max_size=40)
+
+
+@given(st.lists(st.tuples(_LINE, st.integers(0, 2)), min_size=1, max_size=12))
+def test_one_per_line_input_keeps_every_line(rows: list[tuple[str, int]]) -> None:
+    lines = ["P" + line + "." for line, _ in rows]  # a capital start and a full stop: a finished paragraph
+    text = "".join(line + "\n" * (1 + blanks) for line, (_, blanks) in zip(lines, rows))
+    paragraphs = split_paragraphs(text)
+    assert paragraphs == [normalize_space(line) for line in lines]
+    assert " ".join(paragraphs).split() == text.split()
+
+
+_ANY = st.text(alphabet=st.sampled_from(list("abAB .,;:!?\n\n\u00a0\u2003\t\u201c")), max_size=200)
+
+
+@given(_ANY)
+def test_any_text_keeps_its_non_space_characters_in_order(text: str) -> None:
+    paragraphs = split_paragraphs(text)
+    assert "".join("".join(paragraphs).split()) == "".join(text.split())
+    assert all(p and p == normalize_space(p) and "\n" not in p for p in paragraphs)
