@@ -7,8 +7,8 @@ whose evidence supports them (an uncited sentence is unsupported). Support preci
 not (the citation alone fails AND the other citations suffice). Whether evidence supports a claim is
 decided by a pluggable `SupportJudge`; the default `LexicalJudge` needs no model.
 
-A citation whose non-empty `quote` does not occur verbatim (whitespace-squeezed) in its paragraph text
-is fabricated and contributes no evidence. A marker that names no citation contributes nothing either.
+A citation whose non-empty `quote` has a sentence that does not occur verbatim (whitespace-squeezed) in its
+paragraph text is fabricated and contributes no evidence. A marker that names no citation contributes nothing either.
 """
 
 from __future__ import annotations
@@ -55,8 +55,18 @@ def _squeeze(text: str) -> str:
 
 
 def quote_is_verbatim(citation: Citation) -> bool:
-    """True if the quote occurs in the paragraph text (whitespace-squeezed); an empty quote passes."""
-    return _squeeze(citation.quote) in _squeeze(citation.text)
+    """True if every sentence of the quote occurs in the paragraph text (whitespace-squeezed), in order.
+
+    A quote may join non-adjacent sentences of the paragraph ("First, ... . Then, ..."); each must be
+    there verbatim. An empty quote passes.
+    """
+    text, position = _squeeze(citation.text), 0
+    for piece in split_sentences(citation.quote):
+        found = text.find(_squeeze(piece), position)
+        if found < 0:
+            return False
+        position = found + len(_squeeze(piece))
+    return True
 
 
 def cited_refs(answer: Answer) -> list[Ref]:

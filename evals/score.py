@@ -55,7 +55,11 @@ POPULATION: dict[str, str] = {
     **{m: "answered" for m in ANSWERED},
     "abstention_accuracy": "unanswerable",
     "citation_validity": "all",
+    "markers_in_order": "answered",
 }
+# The issue defines validity as "every marker maps to a retrieved paragraph"; the order in which markers
+# first appear is presentation (the generator numbers citations by relevance), so it is its own metric.
+ORDER_PROBLEM = "markers first appear out of order"
 LOWER_IS_BETTER = frozenset({"false_abstention", "uncited_sentence_share"})
 
 
@@ -127,7 +131,7 @@ def score_item(item: GoldItem, answer: Answer, texts: TextLookup, k: int, judge:
                lenient_gold: frozenset[Ref] | None = None) -> ItemScore:
     """All metrics that apply to `item`, the failure reasons, and (optionally) lenient-gold variants."""
     judge = judge or LexicalJudge()
-    metrics: dict[str, float] = {"citation_validity": 0.0 if citation_problems(answer) else 1.0}
+    metrics: dict[str, float] = {"citation_validity": 0.0 if validity_problems(answer) else 1.0}
     ranked = ranking(answer)
     usage = context_efficiency([(ref, texts(ref)) for ref in ranked], item.gold_keys)
     if item.answerable:
@@ -138,10 +142,16 @@ def score_item(item: GoldItem, answer: Answer, texts: TextLookup, k: int, judge:
     if not answer.abstained:
         support = support_scores(answer, judge)
         metrics |= {"support_recall": support.recall, "support_precision": support.precision,
-                    "uncited_sentence_share": uncited_sentence_share(answer.answer)}
+                    "uncited_sentence_share": uncited_sentence_share(answer.answer),
+                    "markers_in_order": 0.0 if len(validity_problems(answer)) < len(citation_problems(answer)) else 1.0}
     lenient = _lenient(answer, lenient_gold) if lenient_gold is not None else {}
     reasons = failure_reasons(item, answer, judge)
     return ItemScore(item, answer, metrics, reasons, usage.retrieved_chars, lenient)
+
+
+def validity_problems(answer: Answer) -> tuple[str, ...]:
+    """`citation_problems` without the marker-order convention (see ORDER_PROBLEM)."""
+    return tuple(p for p in citation_problems(answer) if not p.startswith(ORDER_PROBLEM))
 
 
 def _lenient(answer: Answer, gold: frozenset[Ref]) -> dict[str, float]:
@@ -158,7 +168,7 @@ def _label(ref: Ref, item: GoldItem) -> str:
 
 def failure_reasons(item: GoldItem, answer: Answer, judge: SupportJudge) -> tuple[str, ...]:
     """Why the item failed, most fundamental first; empty when it passed."""
-    reasons = [f"invalid citations: {problem}" for problem in citation_problems(answer)]
+    reasons = [f"invalid citations: {problem}" for problem in validity_problems(answer)]
     if not item.answerable:
         if not answer.abstained:
             cited = ", ".join(str(p) for _, p in cited_refs(answer)) or "none"

@@ -23,7 +23,7 @@ HEADLINE = ("hit@1", "hit@3", "hit@5", "recall@k", "mrr@10", "ndcg@10", "context
             "citation_validity", "citation_recall", "citation_precision", "first_citation_correct",
             "support_recall", "support_precision", "uncited_sentence_share", "key_fact_recall", "token_f1",
             "rouge_l", "abstention_accuracy", "false_abstention")
-EXTRA = ("recall@3", "recall@5")
+EXTRA = ("recall@3", "recall@5", "markers_in_order")
 STAGES = ("retrieve", "generate", "total")
 CATEGORY_METRICS = ("first_citation_correct", "citation_recall", "key_fact_recall", "abstention_accuracy")
 BOOTSTRAP_SAMPLES = 1000
@@ -98,6 +98,7 @@ def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any
         "metrics": {name: metric_summary(scores, name) for name in HEADLINE + EXTRA},
         "lenient": {name: metric_summary(scores, name, lenient=True) for name in lenient_names},
         "latency_ms": latency(scores),
+        "retrieved_chars_mean": round(mean([float(s.retrieved_chars) for s in scores if s.item.answerable]), 1),
         "categories": categories(scores),
         "failure_kinds": dict(failures.most_common()),
         "machine": machine(),

@@ -76,6 +76,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
+        if self._model is None:
+            from index.fast_embed import spec_for
+
+            spec = spec_for(self.name)
+            if spec is not None:  # read from the model's files, so an unchanged re-ingest never loads it
+                return spec.dimension
         model = self._load()
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get_dim())

@@ -30,8 +30,8 @@ _MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.*?)(?:\s+#+)?$")
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 _ANY_FINAL_PUNCT = re.compile(r"[.,;:!?\u2026][\"'\u201d\u2019)\]]*$")
 _BREADCRUMB = re.compile(r"^(?:home|homepage|main page|you are here:?|\u9996\u9875)\b.*\s[>\u00bb\u203a]\s", re.I)
-_SALUTATION = re.compile(r"(?:mr|mrs|ms|mdm|madam|madame|mister|sir|your|excellenc|ladies|dear|distinguished"
-                         r"|honou?rable|thank)", re.I)
+_SALUTATION = re.compile(r"(?:mr|mrs|ms|mdm|madam|madame|mister|sir|your|ladies|dear|distinguished|honou?rable"
+                         r"|thank)\b|excellenc", re.I)
 _LETTER = re.compile(r"[^\W\d_]")
 _EMPHASIS = "*_ "  # markdown bold/italic markers around a whole line
 _FOOTER = re.compile(
@@ -43,9 +43,10 @@ _FOOTER = re.compile(
 _FOOTER_SEPARATORS = re.compile(r"[\[\]\u3010\u3011|\u00b7\u2022/]+")
 _COPYRIGHT = re.compile(r"^(?:\u00a9|\(c\)\s*\d{4}|copyright\b)|all rights reserved", re.I)  # not "(c)" items
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-_MONTHS.update({name[:3]: number for name, number in list(_MONTHS.items())} | {"sept": 9})
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_MONTHS |= {name[:3]: number for number, name in enumerate(_MONTH_NAMES, 1)} | {"sept": 9}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATES = (
     re.compile(r"\b(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})\b"),
@@ -61,13 +62,14 @@ _UN_BODY = re.compile(
 _AFTER_AT = re.compile(r"\bat\s+(.*)")
 _SPEAKER_END = re.compile(r",|\s+(?:at|on|before|to|during|in|for)\s+|\s+[-\u2013\u2014]\s+")
 # Honorifics and offices that precede a name; the speaker is what follows the last of them.
-_TITLES = frozenset(
-    "ambassador h.e. he his her excellency mr. mr ms. ms mrs. mrs dr. dr prof. professor sir madam dame "
-    "president vice-president vice minister premier chancellor secretary-general secretary councilor "
-    "councillor representative envoy counsellor counselor chargé d'affaires director director-general "
-    "chair chairman chairperson king queen prince princess sheikh emir prime foreign deputy permanent "
-    "special acting state honourable honorable hon. senator".split()
-)
+_TITLES = frozenset({
+    "ambassador", "h.e.", "he", "his", "her", "excellency", "mr.", "mr", "ms.", "ms", "mrs.", "mrs", "dr.", "dr",
+    "prof.", "professor", "sir", "madam", "dame", "president", "vice-president", "vice", "minister", "premier",
+    "chancellor", "secretary-general", "secretary", "councilor", "councillor", "representative", "envoy",
+    "counsellor", "counselor", "chargé", "d'affaires", "director", "director-general", "chair", "chairman",
+    "chairperson", "king", "queen", "prince", "princess", "sheikh", "emir", "prime", "foreign", "deputy",
+    "permanent", "special", "acting", "state", "honourable", "honorable", "hon.", "senator",
+})
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,12 @@ def find_heading(lines: Sequence[str], markup_title: str | None = None) -> Headi
     """Find the title line and its dateline among normalised `lines`; see the module docstring.
 
     The title is, in order of preference: the markup title (HTML <h1>) or a markdown "# " heading
-    or a speech title ("Remarks by ...") among the first lines, when only page furniture precedes
-    it (which is then dropped); else the first line when it is short, unpunctuated and stands
-    apart (a blank line or a dateline follows). The dateline is up to two short lines with a date
-    right after the title.
+    or a speech title ("Remarks by ...") among the first lines, when only page furniture (lines
+    that do not end a sentence) precedes it, which is then dropped; else, when there is no markup
+    title, the first line if it looks like a headline (short, mostly capitalised, no final
+    punctuation, not a salutation) and stands apart (a blank line or a dateline follows, or it
+    holds a date itself) and the next line does not run on in lowercase. The dateline is up to
+    two short lines with a date right after the title.
     """
     window = [i for i, line in enumerate(lines) if line][:_WINDOW]
     index = _marked_title(lines, window, markup_title)
@@ -212,6 +216,8 @@ def find_speaker(title: str) -> str | None:
     if match is None:
         return None
     who = _SPEAKER_END.split(match.group("rest"), maxsplit=1)[0].split()
+    if who[:1] == ["the"]:
+        return None  # "Statement by the Permanent Representative": an office, not a name
     titled = [i for i, word in enumerate(who) if word.lower() in _TITLES]
     name = who[titled[-1] + 1 :] if titled else who
     return " ".join(name) if name and name[0][:1].isupper() else None

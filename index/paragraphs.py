@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 # Runs of spaces, tabs and the non-breaking, en/em/thin spaces that web pages and PDFs leave behind.
@@ -24,7 +24,7 @@ _HYPHEN_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_START = re.compile(r"[^\W\d_]+")
 
 
-class Layout(str, Enum):
+class Layout(StrEnum):
     """How a text marks its paragraphs."""
 
     ONE_PER_LINE = "one-per-line"  # every non-empty line is a paragraph
@@ -59,7 +59,7 @@ def detect_layout(lines: Sequence[str]) -> Layout:
     stripped = [line.strip() for line in lines]
     if sum(1 for line in stripped if line) <= 1:
         return Layout.SINGLE_BLOCK
-    pairs = [(a, b) for a, b in zip(stripped, stripped[1:]) if _is_text(a) and _is_text(b)]
+    pairs = [(a, b) for a, b in zip(stripped, stripped[1:], strict=False) if _is_text(a) and _is_text(b)]
     running_on = sum(1 for a, b in pairs if b[0].islower() or not _LINE_END.search(a))
     # Over half: on the UN General Debate corpus one-per-line files sit below 40%, wrapped ones above 80%.
     return Layout.WRAPPED if running_on * 2 > len(pairs) else Layout.ONE_PER_LINE
@@ -117,7 +117,7 @@ def _item_number(line: str) -> int | None:
 def _join_lines(lines: list[str], vocabulary: set[str]) -> str:
     """One paragraph from its wrapped lines, joined with single spaces or across a hyphen break."""
     parts = [lines[0]]
-    for previous, line in zip(lines, lines[1:]):
+    for previous, line in zip(lines, lines[1:], strict=False):
         hyphen = _hyphen_break(previous, line, vocabulary)
         if hyphen == "drop":
             parts[-1] = parts[-1][:-1]

@@ -14,11 +14,15 @@ import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.errors import SourceError
 from index.heading import find_date, find_heading, find_speaker, find_venue, is_footer, strip_markdown_heading
 from index.model import Document, Paragraph
 from index.paragraphs import normalize_space, split_paragraphs
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 _SLUG_RUNS = re.compile(r"[^a-z0-9]+")
@@ -28,10 +32,10 @@ _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _SKIPPED_TAGS = frozenset({"script", "style", "nav", "noscript", "template", "svg"})
 _PAGE_CHROME_TAGS = frozenset({"header", "footer"})
 _CONTENT_TAGS = frozenset({"article", "main"})
-_BLOCK_TAGS = frozenset(
-    "p div li h1 h2 h3 h4 h5 h6 br section article main ul ol table tr td th blockquote pre dd dt dl "
-    "figure figcaption hr address".split()
-)
+_BLOCK_TAGS = frozenset({
+    "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "section", "article", "main", "ul", "ol", "table",
+    "tr", "td", "th", "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "address",
+})
 
 
 def slugify(name: str) -> str:
@@ -71,7 +75,7 @@ def _document(text: str, doc_id: str, source: str, markup_title: str | None) -> 
         raise SourceError(f"{name}: no body text found (the file is empty or holds only a heading); "
                           "check that it contains the speech and re-run.")
     title = head.title or markup_title or (Path(source).stem if source else doc_id)
-    printed = head.lines or (title,)
+    printed = head.lines or ((markup_title,) if markup_title else ())  # no heading printed: no paragraph 0
     return Document(doc_id=doc_id, title=title, paragraphs=paragraphs, speaker=find_speaker(title),
                     date=find_date("\n".join(printed)), venue=find_venue(printed), source=source,
                     heading="\n".join(printed))
@@ -125,13 +129,21 @@ def _pdf_text(path: Path) -> str:
         reader = PdfReader(path)
         if reader.is_encrypted:
             reader.decrypt("")
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        text = "\n".join(_page_text(page) for page in reader.pages)
     except (PyPdfError, OSError, ValueError, KeyError, TypeError) as e:
         raise SourceError(f"{path}: is not a readable PDF ({e}); re-export it or convert it to text.") from e
     if not text.strip():
         raise SourceError(f"{path}: the PDF has no text layer (it is probably a scanned image); run OCR "
                           "on it first (for example: ocrmypdf in.pdf out.pdf) and ingest the result.")
     return text
+
+
+def _page_text(page: PageObject) -> str:
+    """Layout mode keeps the vertical gap between paragraphs as a blank line; plain mode loses it."""
+    try:
+        return page.extract_text(extraction_mode="layout") or ""
+    except (ValueError, KeyError, TypeError, ZeroDivisionError):
+        return page.extract_text() or ""  # layout mode is newer and stricter about odd fonts
 
 
 def _parse_html(html: str, doc_id: str, source: str) -> Document:

@@ -16,11 +16,11 @@ _CANDIDATE = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s|$)")
 _WORD_BEFORE = re.compile(r"[\w.]*$")  # letters and dots before the stop: "(Mr" -> "Mr", "S/2329/Rev" -> "Rev"
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "J", "U.N", "H.E", "e.g"
 # Written without the final full stop; compared case-sensitively so "No." differs from "no.".
-_ABBREVIATIONS = frozenset(
-    "Mr Mrs Ms Mme Messrs Dr Prof Sr Jr St Gen Sen Hon Amb Rev "
-    "No Nos no nos Art Arts art arts Para Paras para paras Vol vol Fig fig pp Corr Add Ch ch Sect sect "
-    "vs cf viz approx i.e e.g".split()
-)
+_ABBREVIATIONS = frozenset({
+    "Mr", "Mrs", "Ms", "Mme", "Messrs", "Dr", "Prof", "Sr", "Jr", "St", "Gen", "Sen", "Hon", "Amb", "Rev",
+    "No", "Nos", "no", "nos", "Art", "Arts", "art", "arts", "Para", "Paras", "para", "paras", "Vol", "vol",
+    "Fig", "fig", "pp", "Corr", "Add", "Ch", "ch", "Sect", "sect", "vs", "cf", "viz", "approx", "i.e", "e.g",
+})
 _NO_SPLIT_AFTER = ",;:"
 
 

@@ -159,7 +159,7 @@ def _words(draft: Draft) -> Iterator[str | Draft]:
 def build_assistant(settings: Settings) -> Assistant:
     """The composition root: settings in, a ready assistant out."""
     from index.chroma import open_store
-    from index.embed import SentenceTransformerEmbedder
+    from index.fast_embed import query_embedder
     from index.lexical import load_or_build
     from rag.extractive import ExtractiveGenerator
 
@@ -170,7 +170,7 @@ def build_assistant(settings: Settings) -> Assistant:
             f"The index at {store.where} was built with embedding model '{manifest.embedding_model}' but "
             f"SPEECHQA_EMBEDDING_MODEL is '{settings.embedding_model}'. Rebuild it with: speechqa ingest --rebuild "
             "[PATH ...], or set SPEECHQA_EMBEDDING_MODEL back")
-    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    embedder = query_embedder(settings.embedding_model)  # torch-free when the model allows
     docs = [(d.doc_id, d.hash) for d in store.documents()]
     lexical = load_or_build(docs, store.get_document, settings.index_dir / "lexical") if docs else None
     retriever = HybridRetriever(store, embedder, lexical, settings.retrieval)

@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 # purpose, a loosely paraphrased sentence is removed rather than an unsupported one shown.
 MIN_LEXICAL = 0.6  # share of the claim's content words the paragraph must contain
 MIN_DENSE = 0.5  # cosine between the claim and the paragraph (or its best sentence)
-MIN_COMBINED = 1.2  # lexical + dense: one weaker signal must be made up by the other
+MIN_COMBINED = 1.15  # lexical + dense: one weaker signal must be made up by the other
+CACHE_LIMIT = 4096  # sentence vectors kept between answers
 MIN_CLAIM_WORDS = 2  # "Mr. President," and "In summary:" are not claims
 
 _BRACKETS = str.maketrans({"【": "[", "】": "]", "［": "[", "］": "]", "〔": "[", "〕": "]", "〖": "[", "〗": "]",
@@ -196,38 +197,40 @@ def _numbers(text: str) -> set[str]:
 
 
 class Verifier:
-    """Checks claims against the retrieved paragraphs; embeds their sentences once, on first use."""
+    """Checks claims against the retrieved paragraphs.
 
-    def __init__(self, hits: Sequence[ParagraphHit], embedder: Embedder) -> None:
+    Embedding support is computed only for paragraphs whose lexical support can pass, and each
+    paragraph's sentences are embedded once, on first use: a few short texts per answer. `cache`
+    (sentence text -> vector) may be shared between answers so popular paragraphs cost nothing.
+    """
+
+    def __init__(self, hits: Sequence[ParagraphHit], embedder: Embedder,
+                 cache: dict[str, np.ndarray] | None = None) -> None:
         self.hits, self.embedder = list(hits), embedder
         self.spans = [split_sentences(h.text) or [(0, len(h.text))] for h in self.hits]
+        self.tokens = [set(tokenize(h.text)) for h in self.hits]
         self.words = {w.lower() for h in self.hits for w in re.findall(r"[\w'’-]+", h.text)}
-        self._vectors: list[tuple[np.ndarray, np.ndarray]] | None = None  # (paragraph, sentences) per hit
+        self.cache = {} if cache is None else cache
 
-    def vectors(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        if self._vectors is None:
-            texts = [h.text for h in self.hits] + [h.text[s:e] for h, spans in zip(self.hits, self.spans, strict=True)
-                                                   for s, e in spans]
-            matrix = self.embedder.embed(texts) if texts else []
-            out, cursor = [], len(self.hits)
-            for i, spans in enumerate(self.spans):
-                out.append((matrix[i], matrix[cursor:cursor + len(spans)]))
-                cursor += len(spans)
-            self._vectors = out
-        return self._vectors
+    def sentence_vectors(self, index: int) -> np.ndarray:
+        import numpy as np
+
+        texts = [self.hits[index].text[s:e] for s, e in self.spans[index]]
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if missing:
+            if len(self.cache) > CACHE_LIMIT:
+                self.cache.clear()
+            self.cache.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.stack([self.cache[t] for t in texts])
 
     def support(self, claim: Claim, index: int, claim_vector: np.ndarray) -> Support:
-        hit, spans = self.hits[index], self.spans[index]
-        paragraph_vector, sentence_vectors = self.vectors()[index]
-        sentence_cos = sentence_vectors @ claim_vector
-        words = set(tokenize(claim.text))
-        lexical = len(words & set(tokenize(hit.text))) / len(words) if words else 0.0
-        per_sentence = [float(c) + (len(words & set(tokenize(hit.text[s:e]))) / len(words) if words else 0.0)
-                        for c, (s, e) in zip(sentence_cos, spans, strict=True)]
+        hit, spans, words = self.hits[index], self.spans[index], set(tokenize(claim.text))
+        cosines = self.sentence_vectors(index) @ claim_vector
+        per_sentence = [float(c) + _share(words, set(tokenize(hit.text[s:e])))
+                        for c, (s, e) in zip(cosines, spans, strict=True)]
         best = spans[max(range(len(spans)), key=per_sentence.__getitem__)]
-        dense = max(float(paragraph_vector @ claim_vector), float(sentence_cos.max()))
         numbers_ok = _numbers(claim.text) <= _numbers(hit.text)
-        return Support(hit, lexical, dense, numbers_ok, best)
+        return Support(hit, _share(words, self.tokens[index]), float(cosines.max()), numbers_ok, best)
 
     def unknown_names(self, text: str) -> set[str]:
         """Capitalised words (names, places, bodies) that no retrieved passage contains."""
@@ -236,23 +239,29 @@ class Verifier:
 
     def check(self, claim: Claim) -> Checked:
         cited = [i for i, hit in enumerate(self.hits) if any(_names(ref, hit) for ref in claim.refs)]
+        words = set(tokenize(claim.text))
         if not cited and is_refusal(claim.text):
             return Checked(claim, "refusal")
-        if len(tokenize(claim.text)) < MIN_CLAIM_WORDS:
+        if len(words) < MIN_CLAIM_WORDS:
             return Checked(claim, "no-content")
         if self.unknown_names(claim.text):
             log.info("removed a sentence naming what no passage names: %.120s", claim.text)
             return Checked(claim, "unknown-name")
-        vector = self.embedder.embed_query(claim.text)
-        supports = [self.support(claim, i, vector) for i in range(len(self.hits))]
-        held = tuple(supports[i] for i in cited if supports[i].supported)
+        candidates = [i for i in range(len(self.hits)) if _share(words, self.tokens[i]) >= MIN_LEXICAL]
+        vector = self.embedder.embed_query(claim.text) if candidates else None
+        supports = {i: self.support(claim, i, vector) for i in candidates if vector is not None}
+        held = tuple(supports[i] for i in cited if i in supports and supports[i].supported)
         if held:
             return Checked(claim, "cited", held)
-        best = max(supports, key=lambda s: (s.supported, s.lexical + s.dense), default=None)
-        if best is not None and best.supported:
+        best = max((s for s in supports.values() if s.supported), key=lambda s: s.lexical + s.dense, default=None)
+        if best is not None:
             return Checked(claim, "re-cited", (best,))
         log.info("removed an unsupported sentence from the LLM answer: %.120s", claim.text)
         return Checked(claim, "unsupported")
+
+
+def _share(words: set[str], tokens: set[str]) -> float:
+    return len(words & tokens) / len(words) if words else 0.0
 
 
 def build_draft(checked: Sequence[Checked], documents: DocumentLookup) -> Draft:
@@ -285,9 +294,9 @@ def _citation(supports: list[Support], documents: DocumentLookup) -> Citation:
     return Citation(hit.doc_id, documents(hit.doc_id).title, hit.paragraph, hit.text, hit.text[start:end], hit.score)
 
 
-def verify_reply(reply: str, hits: Sequence[ParagraphHit], embedder: Embedder,
-                 documents: DocumentLookup) -> Verification:
+def verify_reply(reply: str, hits: Sequence[ParagraphHit], embedder: Embedder, documents: DocumentLookup,
+                 cache: dict[str, np.ndarray] | None = None) -> Verification:
     """Verify a whole LLM reply at once (the non-streaming path)."""
-    verifier = Verifier(hits, embedder)
+    verifier = Verifier(hits, embedder, cache)
     checked = tuple(verifier.check(claim) for claim in split_claims(reply))
     return Verification(build_draft(checked, documents), checked)

@@ -38,7 +38,9 @@ QUEUE_SIZE = 32  # waiting requests beyond this are refused rather than piling u
 UNEXPECTED = "Something went wrong while answering ({kind}). The app is still running: try again or rephrase."
 
 CSS = """
-.sqa-cite { font-weight: 600; text-decoration: none; cursor: pointer; padding: 0 1px; }
+.sqa-cite { font-weight: 600; color: #1d4ed8 !important; text-decoration: none; cursor: pointer; padding: 0 1px; }
+.sqa-heading { font-weight: 600; font-size: 0.95em; margin: 4px 0; }
+.sqa-doc-id { color: #71717a; font-size: 0.85em; }
 .sqa-cite:hover { text-decoration: underline; }
 .sqa-error { color: #b91c1c; }
 .sqa-note, .sqa-nothing { color: #52525b; font-style: italic; }
@@ -77,7 +79,8 @@ CITE_TARGET = "(target, exchanges) => [window.sqaCiteTarget || '', exchanges]"
 
 def theme() -> gr.themes.Base:
     """A built-in theme with system fonts: no web fonts are requested from anywhere."""
-    return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
+    return gr.themes.Default(primary_hue="blue",
+                             font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
                              font_mono=["ui-monospace", "Consolas", "monospace"])
 
 
@@ -193,7 +196,9 @@ def build_app(get_assistant: Callable[[], Assistant]) -> gr.Blocks:
                     k = gr.Slider(1, 10, value=5, step=1, label="Paragraphs to retrieve (k)")
             with gr.Column(scale=2), gr.Tabs(selected="sources") as tabs:
                 with gr.Tab("Sources", id="sources"):
+                    gr.HTML('<p class="sqa-heading">Cited paragraph</p>')
                     citation = gr.HTML(render.note(render.NO_CITATION_YET), elem_id="sqa-citation")
+                    gr.HTML('<p class="sqa-heading">Sources of the current answer</p>')
                     sources = gr.HTML(render.note(render.NO_ANSWER_YET), elem_id="sqa-sources")
                 with gr.Tab("Read the document", id="read", elem_id="sqa-read-tab"):
                     with gr.Row():
@@ -212,7 +217,9 @@ def build_app(get_assistant: Callable[[], Assistant]) -> gr.Blocks:
                                api_visibility="private")
         cite_go.click(h.show_citation, [cite_target, exchanges], [citation, tabs], js=CITE_TARGET,
                       api_visibility="private")
-        clear.click(h.clear, None, [chatbot, exchanges, sources, citation, export], api_visibility="private")
+        cleared = [chatbot, exchanges, sources, citation, export]
+        clear.click(h.clear, None, cleared, api_visibility="private")
+        chatbot.clear(h.clear, None, cleared, api_visibility="private")
         read_in = [doc, search, jump]
         doc.change(h.read, read_in, reading, api_visibility="private")
         search.change(h.read, read_in, reading, trigger_mode="always_last", api_visibility="private")

@@ -118,7 +118,7 @@ def citation_html(citation: Citation, number: int) -> str:
             f'<div class="sqa-citation-head"><span class="sqa-marker">[{number}]</span> '
             f'<strong class="sqa-para-no">{_paragraph_label(citation.paragraph)}</strong> · '
             f'<span class="sqa-doc">{html.escape(citation.doc_title)}</span> '
-            f'<code>{html.escape(citation.doc_id)}</code></div>'
+            f'<span class="sqa-doc-id">({html.escape(citation.doc_id)})</span></div>'
             f'<p class="sqa-citation-text">{body}</p></div>')
 
 

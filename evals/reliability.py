@@ -1,0 +1,233 @@
+"""Reliability figures: ingestion killed at random moments, and bad inputs thrown at the core.
+
+A child process ingests ~30 real UN General Debate statements with a deterministic hashing
+embedder (the trials are about the store, not the model); the parent kills it with SIGKILL at a
+seeded random moment, reopens the index and checks that everything retrieval can see belongs to a
+committed, complete document. The next run must finish and equal an uninterrupted ingest.
+`run_reliability` adds a bad-input sweep and writes docs/RELIABILITY.md.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+UNGDC_2023 = REPO.parent / "shared" / "corpus" / "external" / "ungdc_2014_2024" / "session_78_2023"
+FAKE_MODEL = "fake-hash-384"
+
+CHILD = '''
+import hashlib, sys
+from pathlib import Path
+import numpy as np
+from index.chroma import open_store
+from index.ingest import Ingestor
+
+class HashEmbedder:
+    """Deterministic 384-dim unit vectors from a text hash (no model)."""
+    name, dimension = "fake-hash-384", 384
+
+    def embed(self, texts, batch_size=64):
+        return np.stack([self.embed_query(t) for t in texts])
+
+    def embed_query(self, text):
+        seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+store = open_store(Path(sys.argv[1]))
+print("start", flush=True)
+results = Ingestor(store, HashEmbedder(), batch_size=8).ingest_paths([Path(p) for p in sys.argv[2:]])
+print("done", len(results), flush=True)
+'''
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """What an index holds: document hashes and the number of chunks."""
+
+    hashes: dict[str, str]
+    chunks: int
+
+
+@dataclass
+class CrashReport:
+    kills: int = 0
+    problems: list[str] = field(default_factory=list)
+    resumed_equal: int = 0
+    rounds: int = 0
+
+
+def corpus_files(count: int = 30) -> list[Path]:
+    return sorted(UNGDC_2023.glob("*.txt"))[:count]
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def _start(index_dir: Path, files: Sequence[Path]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(index_dir), *map(str, files)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_child_env(), cwd=str(REPO))
+
+
+def ingest_fully(index_dir: Path, files: Sequence[Path], timeout_s: float = 300) -> float:
+    """Run the child to completion; returns the ingest time in seconds (after the store opened)."""
+    child = _start(index_dir, files)
+    assert child.stdout is not None
+    child.stdout.readline()
+    started = time.monotonic()
+    out, _ = child.communicate(timeout=timeout_s)
+    if child.returncode != 0 or "done" not in out:
+        raise RuntimeError(f"ingest of {index_dir} failed with exit code {child.returncode}")
+    return time.monotonic() - started
+
+
+def kill_during_ingest(index_dir: Path, files: Sequence[Path], delay_s: float) -> bool:
+    """Start an ingest, SIGKILL it `delay_s` after the store opened; True when it was killed mid-run."""
+    child = _start(index_dir, files)
+    assert child.stdout is not None
+    child.stdout.readline()
+    time.sleep(delay_s)
+    killed = child.poll() is None
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=60)
+    return killed
+
+
+def _fresh_client_cache() -> None:
+    """Chroma caches one client per path in a process; drop it so a reopen reads the disk."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
+def store_state(index_dir: Path) -> StoreState:
+    from index.chroma import open_store
+
+    _fresh_client_cache()
+    store = open_store(index_dir)
+    return StoreState({d.doc_id: d.hash for d in store.documents()}, store._chunks.count())
+
+
+def check_store(index_dir: Path, queries: Sequence[str]) -> list[str]:
+    """Problems found in an index after a crash (empty when it is consistent)."""
+    from index.chroma import open_store
+    from index.chunk import chunk_document
+
+    _fresh_client_cache()
+    store = open_store(index_dir)
+    infos = store.documents()
+    problems = [f"duplicate document {d}" for d in {i.doc_id for i in infos} if
+                sum(i.doc_id == d for i in infos) > 1]
+    docs = {i.doc_id: store.get_document(i.doc_id) for i in infos}
+    for doc_id, doc in docs.items():
+        ids = [c.chunk_id for c in chunk_document(doc)]
+        if len(set(ids)) != len(ids):
+            problems.append(f"{doc_id}: duplicate chunk ids")
+        missing = set(ids) - store.existing_ids(ids)
+        if missing:
+            problems.append(f"{doc_id}: committed but {len(missing)} of {len(ids)} chunks missing")
+    return problems + _check_retrieval(store, docs, queries)
+
+
+def _check_retrieval(store, docs: dict, queries: Sequence[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    from rag.retrieve import HybridRetriever
+
+    embedder = _hash_embedder()
+    retriever = HybridRetriever(store, embedder, None, "dense")
+    problems = []
+    for question in queries:
+        for hit in retriever.retrieve(question, 10):
+            doc = docs.get(hit.doc_id)
+            if doc is None:
+                problems.append(f"'{question}': cited uncommitted document {hit.doc_id}")
+                continue
+            wrong = [c.chunk_id for c in hit.chunks if c.paragraph_hash != doc.paragraph(hit.paragraph).hash]
+            if wrong or hit.text != doc.paragraph(hit.paragraph).text:
+                problems.append(f"'{question}': {hit.doc_id} ¶{hit.paragraph} does not match its document")
+            ids = [c.chunk_id for c in hit.chunks]
+            if len(set(ids)) != len(ids):
+                problems.append(f"'{question}': duplicate chunk ids in {hit.doc_id} ¶{hit.paragraph}")
+    return problems
+
+
+def _hash_embedder():  # type: ignore[no-untyped-def]
+    namespace: dict[str, object] = {}
+    exec(CHILD.split("store = open_store")[0], namespace)  # the child's embedder, same vectors
+    return namespace["HashEmbedder"]()  # type: ignore[operator]
+
+
+QUERIES = ("climate change and sustainable development", "peace and security in Ukraine",
+           "reform of the Security Council", "debt relief for developing countries")
+
+
+def crash_trials(work: Path, rounds: int = 2, kills_per_round: int = 10, seed: int = 78,
+                 files: Sequence[Path] | None = None) -> CrashReport:
+    """Kill ingests at seeded random moments; check the store after each kill and after resuming."""
+    files = list(files or corpus_files())
+    full_s = ingest_fully(work / "reference", files)
+    reference = store_state(work / "reference")
+    rng, report = random.Random(seed), CrashReport()
+    for r in range(rounds):
+        index_dir = work / f"round-{r}"
+        for _ in range(kills_per_round):
+            report.kills += kill_during_ingest(index_dir, files, rng.uniform(0.0, full_s / 2))
+            report.problems += check_store(index_dir, QUERIES)
+        ingest_fully(index_dir, files)
+        report.problems += check_store(index_dir, QUERIES)
+        report.rounds += 1
+        report.resumed_equal += store_state(index_dir) == reference
+    return report
+
+
+def run_reliability(out: Path) -> dict[str, object]:
+    """Run the crash trials and the bad-input sweep; write the figures to `out` (Markdown)."""
+    from evals.reliability_inputs import input_sweep
+
+    work = Path(tempfile.mkdtemp(prefix="speechqa-reliability-"))
+    try:
+        crash = crash_trials(work / "crash")
+        inputs = input_sweep(work / "inputs")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    figures: dict[str, object] = {
+        "crash_kills": crash.kills, "crash_rounds": crash.rounds, "crash_problems": crash.problems,
+        "resumed_equal_to_uninterrupted": crash.resumed_equal, **inputs,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(figures), encoding="utf-8")
+    return figures
+
+
+def render(f: dict[str, object]) -> str:
+    lost = "nothing" if not f["crash_problems"] and not f["input_failures"] else "see problems below"
+    lines = [
+        "# Reliability", "",
+        "Produced by `speechqa reliability` (evals/reliability.py); tests/test_crash_safety.py,",
+        "tests/test_question_inputs.py and tests/test_file_inputs.py check the same properties in CI.", "",
+        "| what | figure |", "|---|---|",
+        f"| ingests killed with SIGKILL mid-run (30 UNGDC 2023 statements) | {f['crash_kills']} |",
+        f"| inconsistencies seen after a kill or resume | {len(f['crash_problems'])} |",  # type: ignore[arg-type]
+        f"| resumed indexes equal to an uninterrupted ingest | {f['resumed_equal_to_uninterrupted']} of "
+        f"{f['crash_rounds']} |",
+        f"| bad questions tried (empty, 1 MB, NUL, RTL, markup, injection, ...) | {f['questions_tried']} |",
+        f"| bad files tried (empty, binary, .docx, undecodable, deep HTML, textless PDF, loop, "
+        f"{f['big_file_mb']} MB text) | {f['files_tried']} |",
+        f"| unexpected exceptions or wrong outcomes | {len(f['input_failures'])} |",  # type: ignore[arg-type]
+        f"| what was lost | {lost} |", "",
+    ]
+    problems = [*f["crash_problems"], *f["input_failures"]]  # type: ignore[misc]
+    lines += [f"- {p}" for p in problems]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,217 @@
+"""`speechqa eval run|sweep|gate|baseline|policyqa`: the evaluation harness on the command line.
+
+`ui.cli.build_parser` calls `register` beside the other faces. Everything heavy is imported inside the handlers,
+so `speechqa --help` stays instant. Runs use their own index (a temporary one unless --index-dir is
+given), never the user's SPEECHQA_INDEX_DIR, so an evaluation cannot disturb or be disturbed by it.
+The gate and the baseline use the default settings, not the environment, so CI compares like with like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ui import cli
+
+DEFAULT_OUT = Path("eval-report")
+
+
+def _progress(label: str):  # type: ignore[no-untyped-def]
+    def report(done: int, total: int) -> None:
+        if done == total or done % 100 == 0 or sys.stderr.isatty():
+            end = "\n" if done == total else ""
+            print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that reproduces this run (for the reports)."""
+    parts = ["speechqa", "eval", args.eval_command]
+    for key, value in sorted(vars(args).items()):
+        if key in ("command", "eval_command", "handler") or value in (None, False, []):
+            continue
+        values = value if isinstance(value, list) else [value]
+        flag = "--" + key.replace("_", "-")
+        parts += [flag] if value is True else [item for v in values for item in (flag, str(v))]
+    return " ".join(parts)
+
+
+def _items(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from evals.dataset import load_gold
+
+    return load_gold(args.dataset)
+
+
+def _sources(args: argparse.Namespace) -> list[Path]:
+    """--docs, else the bundled speech unless an existing --index-dir is to be used as it is."""
+    from index.corpus import BUNDLED_SPEECH
+
+    if args.docs:
+        return list(args.docs)
+    return [] if getattr(args, "index_dir", None) else [BUNDLED_SPEECH]
+
+
+def _print_headline(summary: dict[str, Any], paths: dict[str, Path]) -> None:
+    from evals.summary import HEADLINE
+
+    metrics = summary["metrics"]
+    print(f"{summary['items']} items, {summary['passed']} passed every check ({summary['config_name']})")
+    for name in HEADLINE:
+        m = metrics[name]
+        print(f"  {name:24s} {m['mean']:.3f}  [{m['low']:.3f}, {m['high']:.3f}]  n={m['n']}")
+    print(f"  latency total p50/p95    {summary['latency_ms']['total']['p50']:.1f} / "
+          f"{summary['latency_ms']['total']['p95']:.1f} ms")
+    print(f"reports: {paths['report.html'].parent}/ ({', '.join(paths)})")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from evals.report import write_reports
+    from evals.run import parse_config, run_gold
+    from rag.settings import settings_from_env
+
+    config = parse_config(args.config or "")
+    run = {"dataset": str(args.dataset), "command": _command(args)}
+    evaluation = run_gold(_items(args), config, settings_from_env(), run, _sources(args), args.index_dir,
+                          _progress("eval"))
+    _print_headline(evaluation.summary, write_reports(args.out, evaluation.records, evaluation.summary))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from evals.plots import sweep_chart
+    from evals.run import parse_config
+    from evals.sweep import DEFAULT_GRID, run_sweep, sweep_table
+    from rag.settings import settings_from_env
+
+    configs = [parse_config(c) for c in args.config] if args.config else list(DEFAULT_GRID)
+    items, run = _items(args), {"dataset": str(args.dataset), "command": _command(args)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="speechqa-sweep-") as tmp:
+        rows = run_sweep(items, configs, settings_from_env(), Path(tmp), _sources(args), run, _progress("sweep"))
+        table = sweep_table(rows)
+        (args.out / "sweep.md").write_text(table, encoding="utf-8")
+        (args.out / "sweep.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        sweep_chart(rows, args.out / "sweep.png")
+        print(table)
+        if args.thresholds:
+            _thresholds(args, items, run, Path(tmp))
+    print(f"written: {args.out}/sweep.md, sweep.json, sweep.png" + (", thresholds.md" if args.thresholds else ""))
+    return 0
+
+
+def _thresholds(args: argparse.Namespace, items: Any, run: dict[str, Any], root: Path) -> None:
+    from evals.plots import threshold_chart
+    from evals.run import RunConfig, open_assistant
+    from evals.sweep import threshold_rows, threshold_table
+    from rag.settings import settings_from_env
+
+    values = [float(v) for v in args.thresholds.split(",") if v.strip()]
+    assistant = open_assistant(root / "windows", RunConfig(), settings_from_env())
+    rows = threshold_rows(items, assistant, RunConfig(), values, run)
+    table = threshold_table(rows)
+    (args.out / "thresholds.md").write_text(table, encoding="utf-8")
+    (args.out / "thresholds.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    threshold_chart(rows, args.out / "thresholds.png")
+    print(table)
+
+
+def _bundled_summary(args: argparse.Namespace) -> dict[str, Any]:
+    """The bundled gold set on the default configuration and default settings (what the gate compares)."""
+    from evals.dataset import load_gold
+    from evals.report import write_reports
+    from evals.run import RunConfig, run_gold
+    from index.corpus import BUNDLED_SPEECH
+    from rag.settings import Settings
+
+    dataset = Path(__file__).resolve().parents[1] / "evals" / "data" / "speech_gold.jsonl"
+    run = {"dataset": "evals/data/speech_gold.jsonl", "command": _command(args)}
+    evaluation = run_gold(load_gold(dataset), RunConfig(), Settings(), run, [BUNDLED_SPEECH],
+                          progress=_progress(args.eval_command))
+    if getattr(args, "out", None):
+        write_reports(args.out, evaluation.records, evaluation.summary)
+    return evaluation.summary
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from evals.gate import compare, gate_report, read_baseline
+
+    baseline = read_baseline(args.baseline)
+    checks = compare(_bundled_summary(args), baseline, args.tolerance)
+    print(gate_report(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from evals.gate import write_baseline
+
+    path = write_baseline(_bundled_summary(args), args.baseline)
+    print(f"baseline written: {path} (commit it)")
+    return 0
+
+
+def cmd_policyqa(args: argparse.Namespace) -> int:
+    from evals.benchmark import key_table, policyqa_path, run_policyqa
+    from evals.report import write_reports
+    from evals.run import parse_config
+    from rag.settings import settings_from_env
+
+    path = policyqa_path(args.file)
+    run = {"dataset": str(path), "command": _command(args)}
+    evaluation = run_policyqa(path, args.limit, parse_config(args.config or ""), settings_from_env(), run,
+                              args.index_dir, _progress("policyqa"))
+    paths = write_reports(args.out, evaluation.records, evaluation.summary, html_limit=300)
+    print(key_table(evaluation.summary))
+    _print_headline(evaluation.summary, paths)
+    return 0
+
+
+def _dataset_options(parser: argparse.ArgumentParser, docs: bool = True) -> None:
+    default = Path(__file__).resolve().parents[1] / "evals" / "data" / "speech_gold.jsonl"
+    parser.add_argument("--dataset", type=Path, default=default, help="gold JSONL (docs/EVAL_DATASET.md)")
+    if docs:
+        parser.add_argument("--docs", nargs="+", type=Path, help="files/folders to ingest (default: bundled speech)")
+        parser.add_argument("--index-dir", type=Path, help="index to ingest into and evaluate (default: temporary)")
+
+
+def register(sub: Any) -> None:
+    """Add `eval` and its subcommands to the speechqa parser."""
+    group = sub.add_parser("eval", help="evaluate retrieval, citations, answers and abstention").add_subparsers(
+        dest="eval_command", required=True)
+    run = group.add_parser("run", help="run a gold set and write reports (JSONL, JSON, Markdown, HTML, PNG)")
+    _dataset_options(run)
+    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default: eval-report)")
+    run.add_argument("--config", help="e.g. k=5,retrieval=hybrid,chunker=windows,abstain=0.25")
+    run.set_defaults(handler=cmd_run)
+    sweep = group.add_parser("sweep", help="compare configurations side by side (table + chart)")
+    _dataset_options(sweep)
+    sweep.add_argument("--out", type=Path, default=Path("eval-sweep"))
+    sweep.add_argument("--config", action="append", help="one configuration (repeatable); default: the full grid")
+    sweep.add_argument("--thresholds", help="also sweep the abstain threshold, e.g. 0.1,0.2,0.3,0.4,0.5")
+    sweep.set_defaults(handler=cmd_sweep)
+    _gate_parsers(group)
+    policy = group.add_parser("policyqa", help="PolicyQA dev: each question scoped to its policy")
+    policy.add_argument("--limit", type=cli._positive, help="a deterministic sample of N questions")
+    policy.add_argument("--file", type=Path, help="SQuAD-format dev.json (default: ../shared/corpus/...)")
+    policy.add_argument("--index-dir", type=Path, help="reuse this index between runs (default: temporary)")
+    policy.add_argument("--out", type=Path, default=Path("eval-policyqa"))
+    policy.add_argument("--config", help="e.g. k=5,retrieval=hybrid")
+    policy.set_defaults(handler=cmd_policyqa)
+
+
+def _gate_parsers(group: Any) -> None:
+    from evals.gate import DEFAULT_BASELINE, DEFAULT_TOLERANCE
+
+    gate = group.add_parser("gate", help="fail (exit 1) when the bundled set regresses against the baseline")
+    gate.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
+    gate.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="allowed drop (default 0.02)")
+    gate.add_argument("--out", type=Path, help="also write the run's reports here")
+    gate.set_defaults(handler=cmd_gate)
+    baseline = group.add_parser("baseline", help="rewrite the committed baseline from the current code")
+    baseline.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
+    baseline.set_defaults(handler=cmd_baseline)
+
