@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup
+.PHONY: run test lint setup eval-gate
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check index rag ui evals tests
 	$(BIN)/python -m pytest -q
+
+# The evaluation gate: the bundled gold set against evals/baseline.json (exit 1 on a regression).
+eval-gate: $(STAMP)
+	$(BIN)/speechqa eval gate
 
 lint: $(STAMP)
 	$(BIN)/ruff check index rag ui evals tests

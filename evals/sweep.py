@@ -36,8 +36,8 @@ def _index_kind(config: RunConfig) -> str:
     return "paragraphs" if config.chunker == "paragraphs" else "windows"
 
 
-class _Assistants:
-    """Indexes and assistants built on first use and shared by the configurations that can share them."""
+class Workbench:
+    """Indexes (under `root`) and assistants, built on first use and shared by configurations that can."""
 
     def __init__(self, root: Path, settings: Settings, sources: Sequence[Path]) -> None:
         from index.embed import SentenceTransformerEmbedder
@@ -57,13 +57,12 @@ class _Assistants:
         return variant(self._built[key], config)
 
 
-def run_sweep(items: Sequence[GoldItem], configs: Sequence[RunConfig], settings: Settings, root: Path,
-              sources: Sequence[Path], run: dict[str, Any], progress: Progress | None = None) -> list[dict[str, Any]]:
-    """Evaluate every configuration on `items`; indexes are built under `root`. One row per configuration."""
-    assistants = _Assistants(root, settings, sources)
+def run_sweep(items: Sequence[GoldItem], configs: Sequence[RunConfig], bench: Workbench, run: dict[str, Any],
+              progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Evaluate every configuration on `items`. One row per configuration."""
     rows = []
     for config in configs:
-        evaluation = evaluate(assistants.get(config), items, config, run, progress=progress)
+        evaluation = evaluate(bench.get(config), items, config, run, progress=progress)
         rows.append({"name": config.name, "config": config.to_dict(), "summary": evaluation.summary})
     return rows
 
@@ -80,13 +79,13 @@ def sweep_table(rows: Sequence[dict[str, Any]], metrics: Sequence[str] = TABLE_M
     return "\n".join(lines) + f"\n\n{RERANKING_NOTE}\n"
 
 
-def threshold_rows(items: Sequence[GoldItem], assistant: Assistant, base: RunConfig, thresholds: Sequence[float],
+def threshold_rows(items: Sequence[GoldItem], bench: Workbench, base: RunConfig, thresholds: Sequence[float],
                    run: dict[str, Any]) -> list[dict[str, Any]]:
     """The abstention trade-off: per threshold, false abstentions and answers to unanswerable items."""
     rows = []
     for threshold in thresholds:
         config = RunConfig(base.retrieval, base.chunker, base.k, threshold)
-        summary = evaluate(variant(assistant, config), items, config, run).summary
+        summary = evaluate(bench.get(config), items, config, run).summary
         metrics = summary["metrics"]
         rows.append({
             "threshold": threshold,

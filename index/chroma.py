@@ -1,8 +1,9 @@
 """Opening a Chroma-backed store: embedded on disk (default) or a `chroma run` server.
 
 Telemetry is off in both. A server URL is checked with a bounded heartbeat first, because
-`HttpClient` has no request timeout of its own and would hang on an unreachable host; loopback is
-added to NO_PROXY so corporate proxy settings cannot capture local traffic.
+`HttpClient` has no request timeout of its own and would hang on an unreachable host; every later
+request gets a bounded timeout too, and a lost connection is a `StoreError` rather than a traceback.
+Loopback is added to NO_PROXY so corporate proxy settings cannot capture local traffic.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import os
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from index.errors import StoreError
 from index.store import ChromaStore
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+REQUEST_TIMEOUT_S = 120.0  # one request (a large upsert on a busy server) may take this long, not longer
 
 
 def ensure_loopback_no_proxy() -> None:
@@ -72,6 +75,43 @@ def check_server(url: str, timeout_s: float) -> tuple[str, int, bool]:
     return parsed.hostname, port, ssl
 
 
+class _Guarded:
+    """Forwards to a chromadb client or collection; a lost connection becomes a StoreError that says what to do.
+
+    Collections it returns are guarded too, so a server that goes down mid-session fails the request
+    with one clear message instead of an httpx traceback.
+    """
+
+    def __init__(self, target: Any, url: str) -> None:
+        self._target, self._url = target, url
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            import httpx
+
+            try:
+                result = value(*args, **kwargs)
+            except httpx.TransportError as e:
+                raise StoreError(f"Lost the Chroma server at {self._url} ({type(e).__name__}: {e}). Check that "
+                                 "`chroma run` is still up and reachable, then retry") from e
+            return _Guarded(result, self._url) if name.endswith("_collection") and result is not None else result
+
+        return call
+
+
+def _bound_requests(client: Any, timeout_s: float) -> None:
+    """HttpClient builds its httpx session with timeout=None, so a stalled server would hang forever."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(REQUEST_TIMEOUT_S, connect=timeout_s)
+
+
 def open_server(url: str, timeout_s: float = 5.0) -> ChromaStore:
     ensure_loopback_no_proxy()
     host, port, ssl = check_server(url, timeout_s)
@@ -81,7 +121,8 @@ def open_server(url: str, timeout_s: float = 5.0) -> ChromaStore:
         client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_settings())
     except Exception as e:  # connection and protocol errors from chromadb/httpx
         raise StoreError(f"Cannot connect to the Chroma server at {url}: {e}") from e
-    return ChromaStore(client, url)
+    _bound_requests(client, timeout_s)
+    return ChromaStore(_Guarded(client, url), url)
 
 
 def open_store(index_dir: Path, chroma_url: str | None = None, timeout_s: float = 5.0) -> ChromaStore:

@@ -32,10 +32,12 @@ class ChunkerConfig:
     max_sentences: int = 3
     max_word_pieces: int = 128
     overlap_sentences: int = 1
+    whole_paragraph: bool = True  # also embed the paragraph itself when it spans several windows
 
     @property
     def version(self) -> str:
-        return f"{CHUNKER_VERSION}-{self.max_sentences}s-{self.max_word_pieces}wp-{self.overlap_sentences}o"
+        whole = "-whole" if self.whole_paragraph else ""
+        return f"{CHUNKER_VERSION}-{self.max_sentences}s-{self.max_word_pieces}wp-{self.overlap_sentences}o{whole}"
 
 
 def _fit(
@@ -88,7 +90,12 @@ def chunk_paragraph(
     chunks = []
     for index, (first, last) in enumerate(_windows(spans, text, config, count)):
         start, end = spans[first][0], spans[last][1]
-        chunks.append(Chunk(doc_id, paragraph.number, index, text[start:end], start, end, paragraph.hash))
+        whole = start == 0 and end == len(text)
+        chunks.append(Chunk(doc_id, paragraph.number, index, text[start:end], start, end, paragraph.hash, whole))
+    if config.whole_paragraph and len(chunks) > 1:
+        # The model reads only the opening of a long paragraph, but that opening often says what the
+        # whole paragraph is about; its ranking complements the sentence windows' in fusion.
+        chunks.append(Chunk(doc_id, paragraph.number, len(chunks), text, 0, len(text), paragraph.hash, True))
     return chunks
 
 

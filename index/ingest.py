@@ -11,21 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from index.chunk import ChunkerConfig, chunk_document
 from index.embed import Embedder
 from index.errors import IndexMismatchError, SourceError
 from index.manifest import Manifest
-from index.model import Document, content_hash
+from index.model import Chunk, Document, content_hash
 from index.parse import iter_source_files, parse_file
 from index.store import VectorStore
 
 log = logging.getLogger(__name__)
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
@@ -69,35 +69,75 @@ def _body_hash(document: Document) -> str:
     return content_hash("\x1f".join(p.text for p in document.paragraphs))
 
 
+@dataclass(frozen=True)
+class _Job:
+    """A parsed document waiting for its new chunks to be embedded; committed after they are stored."""
+
+    position: int
+    document: Document
+    chunks: tuple[Chunk, ...]
+    todo: tuple[Chunk, ...]
+    previous: str | None
+
+
 class Ingestor:
-    """Ingests documents into one store with one embedder and chunker."""
+    """Ingests documents into one store with one embedder and chunker.
+
+    New chunks of consecutive documents are embedded together, `flush_chunks` at a time, because the
+    model runs at full speed only on large batches of similar lengths (a 60-chunk document alone
+    wastes much of its batch on padding); each document is still committed on its own.
+    """
 
     def __init__(self, store: VectorStore, embedder: Embedder, config: ChunkerConfig = ChunkerConfig(),
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, flush_chunks: int = 512) -> None:
         self.store, self.embedder, self.config, self.batch_size = store, embedder, config, batch_size
+        self.flush_chunks = max(1, flush_chunks)
         ensure_manifest(store, wanted_manifest(embedder, config))
         self._hashes = {d.doc_id: d.hash for d in store.documents()}
         self._bodies: dict[str, str] = {}
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> list[DocResult]:
-        results = []
-        for item in iter_source_files(list(paths)):
-            result = self._ingest_source(item)
-            results.append(result)
-            if progress:
-                progress(result)
-        return results
+        """Results in source order; `progress` is called as each document finishes."""
+        done: list[tuple[int, DocResult]] = []
+        pending: list[_Job] = []
 
-    def _ingest_source(self, item: Path | SourceError) -> DocResult:
+        def finish(items: list[tuple[int, DocResult]]) -> None:
+            done.extend(items)
+            for _, result in items:
+                if progress:
+                    progress(result)
+
+        for position, item in enumerate(iter_source_files(list(paths))):
+            planned = self._plan_source(position, item)
+            if isinstance(planned, DocResult):
+                finish([(position, planned)])
+                continue
+            if any(job.document.doc_id == planned.document.doc_id for job in pending):
+                finish(self._flush(pending))  # the same id twice: the earlier one must be stored first
+            pending.append(planned)
+            if sum(len(job.todo) for job in pending) >= self.flush_chunks:
+                finish(self._flush(pending))
+        finish(self._flush(pending))
+        return [result for _, result in sorted(done, key=lambda pair: pair[0])]
+
+    def ingest_document(self, document: Document) -> DocResult:
+        planned = self._plan(0, document)
+        if isinstance(planned, DocResult):
+            return planned
+        ((_, result),) = self._flush([planned])
+        return result
+
+    def _plan_source(self, position: int, item: Path | SourceError) -> DocResult | _Job:
         if isinstance(item, SourceError):
             return DocResult(source=str(getattr(item, "path", "")), status=Status.FAILED, message=str(item))
         try:
             document = parse_file(item)
         except SourceError as e:
             return DocResult(source=str(item), status=Status.FAILED, message=str(e))
-        return self.ingest_document(document)
+        return self._plan(position, document)
 
-    def ingest_document(self, document: Document) -> DocResult:
+    def _plan(self, position: int, document: Document) -> DocResult | _Job:
+        """A final result (unchanged, duplicate) or the chunks this document still needs embedded."""
         body = _body_hash(document)
         twin = self._bodies.get(body)
         if twin and twin != document.doc_id:
@@ -107,20 +147,27 @@ class Ingestor:
         previous = self._hashes.get(document.doc_id)
         if previous == document.hash:
             return DocResult(document.source, Status.UNCHANGED, document.doc_id, len(document.paragraphs))
-        chunks, embedded = self._store_chunks(document)
-        self.store.put_document(document)  # the commit marker: written after every chunk is in place
-        self._hashes[document.doc_id] = document.hash
-        status = Status.ADDED if previous is None else Status.UPDATED
-        return DocResult(document.source, status, document.doc_id, len(document.paragraphs), chunks, embedded)
+        chunks = tuple(chunk_document(document, self.config))
+        present = self.store.existing_ids([c.chunk_id for c in chunks])
+        todo = tuple(c for c in chunks if c.chunk_id not in present)
+        return _Job(position, document, chunks, todo, previous)
 
-    def _store_chunks(self, document: Document) -> tuple[int, int]:
-        chunks = chunk_document(document, self.config)
-        ids = [c.chunk_id for c in chunks]
-        present = self.store.existing_ids(ids)
-        todo = [c for c in chunks if c.chunk_id not in present]
-        for start in range(0, len(todo), self.batch_size * 4):
-            batch = todo[start : start + self.batch_size * 4]
+    def _flush(self, jobs: list[_Job]) -> list[tuple[int, DocResult]]:
+        """Embed and store the new chunks of `jobs` together, then commit each document; empties `jobs`."""
+        todo = [c for job in jobs for c in job.todo]
+        for start in range(0, len(todo), self.flush_chunks):
+            batch = todo[start : start + self.flush_chunks]
             vectors = self.embedder.embed([c.text for c in batch], batch_size=self.batch_size)
             self.store.upsert_chunks(batch, vectors)
-        self.store.delete_stale_chunks(document.doc_id, set(ids))
-        return len(chunks), len(todo)
+        results = [(job.position, self._commit(job)) for job in jobs]
+        jobs.clear()
+        return results
+
+    def _commit(self, job: _Job) -> DocResult:
+        document = job.document
+        self.store.delete_stale_chunks(document.doc_id, {c.chunk_id for c in job.chunks})
+        self.store.put_document(document)  # the commit marker: written after every chunk is in place
+        self._hashes[document.doc_id] = document.hash
+        status = Status.ADDED if job.previous is None else Status.UPDATED
+        return DocResult(document.source, status, document.doc_id, len(document.paragraphs), len(job.chunks),
+                         len(job.todo))

@@ -75,6 +75,8 @@ class Chunk:
     start: int
     end: int
     paragraph_hash: str = field(default="")
+    whole: bool = False  # the chunk holds its entire paragraph
+
 
     @property
     def chunk_id(self) -> str:

@@ -42,6 +42,7 @@ class ChunkHit:
     text: str
     paragraph_hash: str
     score: float
+    whole: bool = False  # the chunk holds its entire paragraph
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,9 @@ def _hits_from_result(result: dict[str, Any]) -> list[ChunkHit]:
             text=text,
             paragraph_hash=str(m["paragraph_hash"]),
             score=1.0 - float(d),
+            whole=bool(m.get("whole", False)),
         )
-        for cid, m, text, d in zip(ids, metas, texts, distances)
+        for cid, m, text, d in zip(ids, metas, texts, distances, strict=True)
     ]
 
 
@@ -154,7 +156,7 @@ class ChromaStore:
             documents=[c.text for c in chunks],
             metadatas=[
                 {"doc_id": c.doc_id, "paragraph": c.paragraph, "index": c.index, "start": c.start, "end": c.end,
-                 "paragraph_hash": c.paragraph_hash}
+                 "paragraph_hash": c.paragraph_hash, "whole": c.whole}
                 for c in chunks
             ],
         )
@@ -180,7 +182,7 @@ class ChromaStore:
         got = self._docs.get(include=["metadatas"])
         infos = [
             DocumentInfo(doc_id, str(m["title"]), str(m["hash"]), int(m["paragraphs"]), str(m.get("source", "")))
-            for doc_id, m in zip(got["ids"], got["metadatas"])
+            for doc_id, m in zip(got["ids"], got["metadatas"], strict=True)
         ]
         return sorted(infos, key=lambda d: d.doc_id)
 

@@ -29,9 +29,13 @@ _TIME = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*\b|\b[A-Z]{2,}\b")
 _COMMON_CAPS = frozenset(
-    "What Which Who Whom Whose When Where Why How Does Did Do Is Are Was Were Can Could Should Would Will The A An "
-    "In On At Of For To And Or But If It Its This That These Those He She They His Her Their Tell Give List Name "
-    "Explain Describe Summarize Summarise According Please Ignore I You We My Your Our Mr Ms Mrs Dr SYSTEM".split()
+    [
+        "What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Does", "Did", "Do", "Is", "Are", "Was",
+        "Were", "Can", "Could", "Should", "Would", "Will", "The", "A", "An", "In", "On", "At", "Of", "For", "To", "And",
+        "Or", "But", "If", "It", "Its", "This", "That", "These", "Those", "He", "She", "They", "His", "Her", "Their",
+        "Tell", "Give", "List", "Name", "Explain", "Describe", "Summarize", "Summarise", "According", "Please",
+        "Ignore", "I", "You", "We", "My", "Your", "Our", "Mr", "Ms", "Mrs", "Dr", "SYSTEM"
+    ]
 )
 
 

@@ -73,7 +73,12 @@ class Assistant:
                ) -> Iterator[str | Answer]:
         """Yield answer text pieces as they come, then the finished Answer."""
         started = time.perf_counter()
-        query = analyse(validate_question(question), parse_history(history))
+        turns = parse_history(history)
+        query = analyse(validate_question(question), turns)
+        # the LLM generator condenses follow-ups with the model (rag/llm.py); the rule-based form is the default
+        condense = getattr(self.generators.get(generator or self.default_generator), "condense", None)
+        if condense is not None and query.is_follow_up and not is_injection(query.original):
+            query = condense(query, turns)
         scope = self._scope(doc_ids)
         hits = self._retrieve(query, scope, k or self.top_k)
         retrieved = time.perf_counter()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from index.lexical import tokenize
 from index.sentences import split_sentences
-from rag.generate import Draft, DocumentLookup, Selected, abstain, number_citations, stream_words
+from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query
 from rag.retrieve import ParagraphHit
 
@@ -36,7 +36,8 @@ class Scored:
 
 
 def _sentence_dense(hit: ParagraphHit, start: int, end: int) -> float:
-    covering = [c.score for c in hit.chunks if c.start <= start and end <= c.end]
+    windows = [c for c in hit.chunks if not c.whole] or list(hit.chunks)
+    covering = [c.score for c in windows if c.start <= start and end <= c.end]
     return max(covering, default=hit.dense * 0.8)
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.embed import Embedder
 from index.errors import GeneratorError
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SYSTEM_PROMPT = """You answer questions about official statements (speeches, resolutions, policies) \
 using only the passages in the user's message. Each passage starts with its marker, such as [P4].
@@ -125,21 +126,24 @@ class LLMGenerator:
 
         chat = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model or "",
                           api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
-                          timeout=settings.llm_timeout_s, max_retries=1, temperature=0, streaming=False)
+                          timeout=settings.llm_timeout_s, max_retries=1, temperature=0)
+        # `streaming` is left unset on purpose: set to False it would turn chat.stream() into one blocking call;
+        # unset, stream() streams (SSE) and invoke() makes one plain request.
         return cls(chat, embedder, f"{settings.llm_base_url} (model {settings.llm_model})", settings.llm_api_key,
                    settings.llm_timeout_s)
 
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft:
         if not hits:
             return abstain()
-        reply = self._call(lambda: [self._text(self.chat.invoke(build_messages(query, hits, documents)))])
-        return verify_reply("".join(reply), hits, self.embedder, documents, self.vectors).draft
+        reply = self._call(lambda: self._text(self.chat.invoke(build_messages(query, hits, documents))))
+        return verify_reply(reply, hits, self.embedder, documents, self.vectors).draft
 
     def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:
         if not hits:
             yield from stream_words(abstain())
             return
-        verifier, gate, checked = Verifier(hits, self.embedder, self.vectors), ClaimGate(), []
+        verifier, gate = Verifier(hits, self.embedder, self.vectors), ClaimGate()
+        checked: list[Checked] = []
         for piece in self._pieces(build_messages(query, hits, documents)):
             for claim in gate.feed(piece):
                 yield from _show(verifier.check(claim), checked)
@@ -153,11 +157,11 @@ class LLMGenerator:
         talk = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
         user = f"<conversation>\n{_data(talk)}\n</conversation>\n\n<question>\n{_data(query.original)}\n</question>"
         try:
-            reply = self._call(lambda: [self._text(self.chat.invoke([("system", CONDENSE_PROMPT), ("user", user)]))])
+            reply = self._call(lambda: self._text(self.chat.invoke([("system", CONDENSE_PROMPT), ("user", user)])))
         except GeneratorError as e:
             log.warning("condensing the follow-up with the LLM failed, using the rule-based form: %s", e)
             return query
-        standalone = " ".join("".join(reply).split())
+        standalone = " ".join(reply.split())
         if not standalone or len(standalone) > MAX_QUESTION_CHARS:
             return query
         return dataclasses.replace(query, standalone=standalone)
@@ -165,18 +169,18 @@ class LLMGenerator:
     def _pieces(self, messages: list[tuple[str, str]]) -> Iterator[str]:
         stream = iter(self.chat.stream(messages))
         while True:
-            chunk = self._call(lambda: [next(stream, None)])[0]
+            chunk = self._call(lambda: next(stream, None))
             if chunk is None:
                 return
             yield self._text(chunk)
 
-    def _call(self, action: Any) -> list[Any]:
+    def _call(self, action: Callable[[], T]) -> T:
         """Run one step of talking to the server; its failures become a GeneratorError without the key."""
         import openai
         from langchain_core.exceptions import LangChainException
 
         try:
-            return list(action())
+            return action()
         except (openai.OpenAIError, LangChainException) as e:
             raise GeneratorError(f"The LLM server at {self.where} failed: {self._describe(e)}. Check that it is "
                                  "running and serves SPEECHQA_LLM_MODEL (and SPEECHQA_LLM_API_KEY if it needs "
@@ -190,7 +194,8 @@ class LLMGenerator:
         if isinstance(error, openai.APIConnectionError):
             return "cannot connect"
         status = getattr(error, "status_code", None)
-        detail = _redact(str(getattr(error, "message", "") or error), self.secret)[:200]
+        detail = re.sub(r"^Error code: \d+ - ", "", str(getattr(error, "message", "") or error))
+        detail = _redact(detail, self.secret)[:200]
         return f"HTTP {status}: {detail}" if status else f"{type(error).__name__}: {detail}"
 
     @staticmethod

@@ -48,6 +48,10 @@ def lexical_coverage(query_tokens: set[str], text: str) -> float:
     return len(query_tokens & set(tokenize(text))) / len(query_tokens)
 
 
+def _ranked(scores: dict[tuple[str, int], float]) -> list[tuple[str, int]]:
+    return sorted(scores, key=lambda key: (-scores[key], key))
+
+
 class HybridRetriever:
     """Retrieves paragraphs for a question from one store (and its BM25 index)."""
 
@@ -87,8 +91,11 @@ class HybridRetriever:
 
     def _fuse(self, dense: dict[tuple[str, int], list[ChunkHit]], lexical: list[tuple[tuple[str, int], float]],
               boost: dict[tuple[str, int], float]) -> list[tuple[tuple[str, int], float]]:
-        dense_rank = sorted(dense, key=lambda key: -max(c.score for c in dense[key]))
-        rankings = [r for r in (dense_rank, [key for key, _ in lexical]) if r]
+        """Reciprocal rank fusion of three rankings: best window, whole paragraph, BM25."""
+        windows = {key: max(c.score for c in hits) for key, hits in dense.items()}
+        whole = {key: max(c.score for c in hits if c.whole) for key, hits in dense.items()
+                 if any(c.whole for c in hits)}
+        rankings = [r for r in (_ranked(windows), _ranked(whole), [key for key, _ in lexical]) if r]
         scores: dict[tuple[str, int], float] = {}
         for ranking in rankings:
             for rank, key in enumerate(ranking):

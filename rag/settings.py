@@ -83,11 +83,16 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return raw
 
 
+def _index_dir(env: Mapping[str, str]) -> Path:
+    raw = env.get("SPEECHQA_INDEX_DIR")
+    return Path(raw).expanduser() if raw else default_index_dir()
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from SPEECHQA_* variables; unset variables keep their defaults."""
     env = os.environ if env is None else env
     return Settings(
-        index_dir=Path(env["SPEECHQA_INDEX_DIR"]).expanduser() if env.get("SPEECHQA_INDEX_DIR") else default_index_dir(),
+        index_dir=_index_dir(env),
         chroma_url=env.get("SPEECHQA_CHROMA_URL") or None,
         embedding_model=env.get("SPEECHQA_EMBEDDING_MODEL") or DEFAULT_MODEL,
         top_k=_positive_int(env, "SPEECHQA_TOP_K", 5),
@@ -107,6 +112,7 @@ def validate_question(question: str) -> str:
         raise InputError("The question is empty: type a question about the statement")
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise InputError(
-            f"The question is {len(cleaned):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. Ask a shorter question"
+            f"The question is {len(cleaned):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+            "Ask a shorter question"
         )
     return cleaned

@@ -16,8 +16,9 @@ several documents were retrieved). Its reply is not trusted:
    is never shown, flagged or not. Explicit refusals and sentences without content are removed too.
 5. When nothing supported remains the answer abstains. Otherwise the kept sentences are written
    with the product's markers [1], [2], ... mapping one-to-one onto citations, most relevant first,
-   and each citation quotes the stretch of its paragraph from the first to the last sentence that
-   best matches the claims citing it, so the quote is always exact paragraph text.
+   and each citation quotes the sentence of its paragraph that best matches the claims citing it
+   (or a stretch of up to three sentences covering the best matches of several claims), so the
+   quote is always exact paragraph text.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ log = logging.getLogger(__name__)
 MIN_LEXICAL = 0.6  # share of the claim's content words the paragraph must contain
 MIN_DENSE = 0.5  # cosine between the claim and the paragraph (or its best sentence)
 MIN_COMBINED = 1.15  # lexical + dense: one weaker signal must be made up by the other
+MAX_QUOTE_SENTENCES = 3  # a quote longer than this stops being a pointer
 CACHE_LIMIT = 4096  # sentence vectors kept between answers
-MIN_CLAIM_WORDS = 2  # "Mr. President," and "In summary:" are not claims
+MIN_CLAIM_WORDS = 3  # "Mr. President," and "In summary:" are not claims
 
 _BRACKETS = str.maketrans({"【": "[", "】": "]", "［": "[", "］": "]", "〔": "[", "〕": "]", "〖": "[", "〗": "]",
                            "⟦": "[", "⟧": "]", "（": "(", "）": ")"})
@@ -288,10 +290,16 @@ def build_draft(checked: Sequence[Checked], documents: DocumentLookup) -> Draft:
 
 
 def _citation(supports: list[Support], documents: DocumentLookup) -> Citation:
+    """Quote the best-matching sentences as one exact stretch of the paragraph, at most a few sentences long."""
     hit = supports[0].hit
-    start = min(s.sentence[0] for s in supports)
-    end = max(s.sentence[1] for s in supports)
-    return Citation(hit.doc_id, documents(hit.doc_id).title, hit.paragraph, hit.text, hit.text[start:end], hit.score)
+    spans = split_sentences(hit.text) or [(0, len(hit.text))]
+    ranked = [spans.index(s.sentence) for s in sorted(supports, key=lambda s: -(s.lexical + s.dense))]
+    chosen = ranked[:1]
+    for i in ranked[1:]:
+        if max(chosen + [i]) - min(chosen + [i]) < MAX_QUOTE_SENTENCES:
+            chosen.append(i)
+    quote = hit.text[spans[min(chosen)][0]:spans[max(chosen)][1]]
+    return Citation(hit.doc_id, documents(hit.doc_id).title, hit.paragraph, hit.text, quote, hit.score)
 
 
 def verify_reply(reply: str, hits: Sequence[ParagraphHit], embedder: Embedder, documents: DocumentLookup,

@@ -137,13 +137,19 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # a handler still sleeping out a client's timeout must not hold up the test
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (timeout) closed the socket: expected, not worth a traceback."""
+
+
 @contextmanager
 def serve() -> Iterator[FakeOpenAI]:
     """Start the fake server on a free loopback port for the duration of the block."""
     fake = FakeOpenAI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    server.block_on_close = False  # a handler still sleeping out a timeout must not hold up the test
+    server = _Server(("127.0.0.1", 0), _handler(fake))
     fake.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
     thread.start()

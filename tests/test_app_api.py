@@ -104,6 +104,15 @@ def test_chat_streams_then_links_markers_and_lists_sources(client, assistant) ->
     assert Path(export["value"] if isinstance(export, dict) else export).read_text().startswith("# SpeechQA")
 
 
+def test_sources_panel_says_nothing_was_found_when_the_assistant_abstains(client) -> None:  # type: ignore[no-untyped-def]
+    from ui.render import NOTHING_FOUND
+
+    chat, sources, *_ = client.predict("What is the best recipe for chocolate cake?", "", "extractive", 5,
+                                       api_name="/chat")
+    assert NOTHING_FOUND in sources and "sqa-source" not in sources
+    assert "sqa-cite" not in chat[-1]["content"][0]["text"]
+
+
 def test_sessions_do_not_see_each_others_conversations(app_url: str) -> None:
     from gradio_client import Client
 

@@ -26,27 +26,23 @@ from index.store import ChromaStore
 
 REPO = Path(__file__).resolve().parents[1]
 
-ALPHA = """Statement by the delegate of Alphaland on water security
+ALPHA = (
+    "Statement by the delegate of Alphaland on water security\n\n"
+    "Mr. President,\n\n"
+    "Water scarcity threatens the livelihoods of millions of farmers across the region. "
+    "We call for a shared early-warning system for droughts.\n\n"
+    "Alphaland will host a regional conference on river basin management next spring.\n\n"
+    "Thank you.\n"
+)
 
-Mr. President,
-
-Water scarcity threatens the livelihoods of millions of farmers across the region. We call for a shared early-warning system for droughts.
-
-Alphaland will host a regional conference on river basin management next spring.
-
-Thank you.
-"""
-
-BETA = """Statement by the delegate of Betaland on digital cooperation
-
-Madam Chair,
-
-Digital public infrastructure must remain open and interoperable. Small states need help to train engineers and regulators.
-
-Betaland supports a global fund for connectivity in rural areas.
-
-I thank you.
-"""
+BETA = (
+    "Statement by the delegate of Betaland on digital cooperation\n\n"
+    "Madam Chair,\n\n"
+    "Digital public infrastructure must remain open and interoperable. "
+    "Small states need help to train engineers and regulators.\n\n"
+    "Betaland supports a global fund for connectivity in rural areas.\n\n"
+    "I thank you.\n"
+)
 
 
 def all_chunk_ids(store: ChromaStore) -> set[str]:

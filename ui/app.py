@@ -15,15 +15,17 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from index.errors import SpeechQAError
 from rag.answer import Answer
-from rag.assistant import Assistant
 from ui import render
 from ui.render import Exchange
+
+if TYPE_CHECKING:  # the assistant module pulls in the retrieval stack; the server starts without it
+    from rag.assistant import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,7 @@ class Handlers:
             log.exception("answering %r failed", question)
             error = UNEXPECTED.format(kind=type(e).__name__)
         done = past + (Exchange(question, answer, error),)
-        current = render.sources_html(answer, len(done) - 1) if error is None else render.note(error, "sqa-error")
+        current = render.sources_html(answer, len(done) - 1) if error is None else render.sources_html(None, 0)
         yield render.chat_messages(done), done, current, "", self.export(done)
 
     def respond_example(self, exchanges: Sequence[Exchange], doc: str | None, generator: str | None,
@@ -157,7 +159,7 @@ class Handlers:
             return render.note(str(e), "sqa-error")
 
     def clear(self) -> tuple[Any, ...]:
-        return ([], (), render.note(render.NO_ANSWER_YET), render.note(render.NO_CITATION_YET),
+        return ([], (), render.sources_html(None, 0), render.citation_panel((), None),
                 gr.update(value=None, interactive=False))
 
     def api_ask(self, question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -196,10 +198,8 @@ def build_app(get_assistant: Callable[[], Assistant]) -> gr.Blocks:
                     k = gr.Slider(1, 10, value=5, step=1, label="Paragraphs to retrieve (k)")
             with gr.Column(scale=2), gr.Tabs(selected="sources") as tabs:
                 with gr.Tab("Sources", id="sources"):
-                    gr.HTML('<p class="sqa-heading">Cited paragraph</p>')
-                    citation = gr.HTML(render.note(render.NO_CITATION_YET), elem_id="sqa-citation")
-                    gr.HTML('<p class="sqa-heading">Sources of the current answer</p>')
-                    sources = gr.HTML(render.note(render.NO_ANSWER_YET), elem_id="sqa-sources")
+                    sources = gr.HTML(render.sources_html(None, 0), elem_id="sqa-sources")
+                    citation = gr.HTML(render.citation_panel((), None), elem_id="sqa-citation")
                 with gr.Tab("Read the document", id="read", elem_id="sqa-read-tab"):
                     with gr.Row():
                         jump = gr.Number(label="Go to paragraph", precision=0, minimum=0, elem_id="sqa-jump")

@@ -64,10 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--doc", action="append", dest="docs")
     _common(chat)
     chat.set_defaults(handler=cmd_chat)
+    from ui.bench_cmd import register as register_bench  # `speechqa bench`
     from ui.eval_cmd import register as register_eval  # `speechqa eval ...`; heavy imports happen per command
+    from ui.reliability_cmd import register as register_reliability  # `speechqa reliability`
     from ui.serve import register as register_serve  # the Gradio UI; imports only argparse-level modules
 
-    for register in [register_serve, register_eval, *EXTRA_COMMANDS]:
+    for register in [register_serve, register_eval, register_reliability, register_bench, *EXTRA_COMMANDS]:
         register(sub)
     return parser
 

@@ -83,41 +83,41 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from evals.plots import sweep_chart
-    from evals.run import parse_config
-    from evals.sweep import DEFAULT_GRID, run_sweep, sweep_table
+    from evals.plots import sweep_chart, threshold_chart
+    from evals.run import RunConfig, parse_config
+    from evals.sweep import DEFAULT_GRID, Workbench, run_sweep, sweep_table, threshold_rows, threshold_table
     from rag.settings import settings_from_env
 
     configs = [parse_config(c) for c in args.config] if args.config else list(DEFAULT_GRID)
     items, run = _items(args), {"dataset": str(args.dataset), "command": _command(args)}
-    args.out.mkdir(parents=True, exist_ok=True)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="speechqa-sweep-") as tmp:
-        rows = run_sweep(items, configs, settings_from_env(), Path(tmp), _sources(args), run, _progress("sweep"))
-        table = sweep_table(rows)
-        (args.out / "sweep.md").write_text(table, encoding="utf-8")
-        (args.out / "sweep.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-        sweep_chart(rows, args.out / "sweep.png")
-        print(table)
+        bench = Workbench(Path(tmp), settings_from_env(), _sources(args))
+        rows = run_sweep(items, configs, bench, run, _progress("sweep"))
+        _write(out, "sweep", sweep_table(rows), rows)
+        sweep_chart(rows, out / "sweep.png")
         if args.thresholds:
-            _thresholds(args, items, run, Path(tmp))
-    print(f"written: {args.out}/sweep.md, sweep.json, sweep.png" + (", thresholds.md" if args.thresholds else ""))
+            values = [_threshold(v) for v in args.thresholds.split(",") if v.strip()]
+            trade = threshold_rows(items, bench, RunConfig(), values, run)
+            _write(out, "thresholds", threshold_table(trade), trade)
+            threshold_chart(trade, out / "thresholds.png")
+    print(f"written: {out}/sweep.md, sweep.json, sweep.png" + (", thresholds.*" if args.thresholds else ""))
     return 0
 
 
-def _thresholds(args: argparse.Namespace, items: Any, run: dict[str, Any], root: Path) -> None:
-    from evals.plots import threshold_chart
-    from evals.run import RunConfig, open_assistant
-    from evals.sweep import threshold_rows, threshold_table
-    from rag.settings import settings_from_env
-
-    values = [float(v) for v in args.thresholds.split(",") if v.strip()]
-    assistant = open_assistant(root / "windows", RunConfig(), settings_from_env())
-    rows = threshold_rows(items, assistant, RunConfig(), values, run)
-    table = threshold_table(rows)
-    (args.out / "thresholds.md").write_text(table, encoding="utf-8")
-    (args.out / "thresholds.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    threshold_chart(rows, args.out / "thresholds.png")
+def _write(out: Path, stem: str, table: str, rows: Any) -> None:
+    (out / f"{stem}.md").write_text(table, encoding="utf-8")
+    (out / f"{stem}.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     print(table)
+
+
+def _threshold(raw: str) -> float:
+    from evals.run import parse_config
+
+    value = parse_config(f"abstain={raw.strip()}").abstain_threshold
+    assert value is not None  # parse_config sets it or raises
+    return value
 
 
 def _bundled_summary(args: argparse.Namespace) -> dict[str, Any]:

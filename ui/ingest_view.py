@@ -22,8 +22,9 @@ def run_ingest(settings, paths: list[Path], rebuild: bool) -> int:  # type: igno
         store.reset()
     ingestor = Ingestor(store, SentenceTransformerEmbedder(settings.embedding_model))
     bar = _progress_bar(paths)
-    results = ingestor.ingest_paths(paths or [BUNDLED_SPEECH], progress=lambda r: bar.update(1) if bar else None)
-    if bar:
+    tick = (lambda r: bar.update(1)) if bar is not None else None
+    results = ingestor.ingest_paths(paths or [BUNDLED_SPEECH], progress=tick)
+    if bar is not None:  # bool(tqdm) raises when the total is unknown
         bar.close()
     for r in results:
         if r.status is Status.FAILED:
@@ -41,4 +42,7 @@ def _progress_bar(paths: list[Path]):  # type: ignore[no-untyped-def]
         return None
     from tqdm import tqdm
 
-    return tqdm(unit="doc", desc="ingesting", file=sys.stderr, disable=None)
+    from index.parse import iter_source_files
+
+    total = sum(1 for _ in iter_source_files(paths))  # a directory walk: cheap next to embedding
+    return tqdm(total=total, unit="doc", desc="ingesting", file=sys.stderr, disable=None)

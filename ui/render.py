@@ -22,6 +22,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _TARGET = re.compile(r"^(\d+):(\d+)$")
 NOTHING_FOUND = "Nothing in the documents answers this question, so there are no sources to show."
 NO_ANSWER_YET = "The paragraphs the current answer cites appear here, most relevant first."
+SOURCES = "Sources of the current answer"
 NO_CITATION_YET = "Click a citation marker such as [1] in an answer to see the paragraph it cites."
 
 
@@ -125,23 +126,27 @@ def citation_html(citation: Citation, number: int) -> str:
 def citation_panel(exchanges: Sequence[Exchange], target: tuple[int, int] | None) -> str:
     """The panel for a clicked marker; a hint when the target does not name a citation."""
     if target is None:
-        return note(NO_CITATION_YET)
+        return _section("Cited paragraph", note(NO_CITATION_YET))
     turn, n = target
     answer = exchanges[turn].answer if 0 <= turn < len(exchanges) else None
     if answer is None or not 1 <= n <= len(answer.citations):
-        return note("That citation is no longer part of this conversation.")
-    return citation_html(answer.citations[n - 1], n)
+        return _section("Cited paragraph", note("That citation is no longer part of this conversation."))
+    return _section("Cited paragraph", citation_html(answer.citations[n - 1], n))
+
+
+def _section(title: str, body: str) -> str:
+    return f'<p class="sqa-heading">{html.escape(title)}</p>{body}'
 
 
 def sources_html(answer: Answer | None, turn: int) -> str:
     """Only the cited paragraphs of the current answer, most relevant first, with their scores."""
     if answer is None:
-        return note(NO_ANSWER_YET)
+        return _section(SOURCES, note(NO_ANSWER_YET))
     if answer.abstained or not answer.citations:
-        return note(NOTHING_FOUND, "sqa-nothing")
+        return _section(SOURCES, note(NOTHING_FOUND, "sqa-nothing"))
     ranked = sorted(enumerate(answer.citations, start=1), key=lambda item: -item[1].score)
     items = "".join(_source_item(c, n, turn) for n, c in ranked)
-    return f'<ol class="sqa-sources">{items}</ol>'
+    return _section(SOURCES, f'<ol class="sqa-sources">{items}</ol>')
 
 
 def _source_item(c: Citation, n: int, turn: int) -> str:

@@ -1,9 +1,10 @@
 """`speechqa serve`: open the chat UI in the browser, on 127.0.0.1:7860 unless told otherwise.
 
-The server starts at once and the assistant (embedding model, index) loads in a background thread;
-the first question waits for it. Binding to a non-loopback address takes an explicit `--host` and
-prints a warning when no login is set; the optional login comes from `SPEECHQA_AUTH=user:password`.
-Gradio is imported inside the command only, so `speechqa --help` stays instant.
+The server starts first and the assistant (embedding model, index) then loads in a background
+thread, so the port opens after the Gradio import alone; the first question waits for the model.
+Binding to a non-loopback address takes an explicit `--host` and prints a warning when no login is
+set; the optional login comes from `SPEECHQA_AUTH=user:password`. Gradio is imported inside the
+command only, so `speechqa --help` stays instant.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import argparse
 import ipaddress
 import os
 import sys
+import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from index.errors import InputError
@@ -80,20 +82,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from ui.app import build_app, launch
 
-    pending = _build_in_background(settings)
+    pending: Future[Any] = Future()
     demo = build_app(pending.result)
     try:
         url = launch(demo, args.host, args.port, auth, block=False)
     except OSError as e:
         raise InputError(f"Cannot serve on {args.host}:{args.port} ({e}). Pick another port: speechqa serve "
                          "--port 7861") from e
+    threading.Thread(target=_load, args=(settings, pending), name="speechqa-load", daemon=True).start()
     print(f"SpeechQA is running at {url} (Ctrl-C to stop); the answer API is documented at {url}?view=api")
     demo.block_thread()
     return 0
 
 
-def _build_in_background(settings: Any) -> Future[Any]:
-    """Load the assistant while the server starts; errors surface on the first question, in the chat."""
-    from rag.assistant import build_assistant
+def _load(settings: Any, pending: Future[Any]) -> None:
+    """Load the assistant once the server listens; a failure surfaces on the first question, in the chat."""
+    try:
+        from rag.assistant import build_assistant
 
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechqa-load").submit(build_assistant, settings)
+        pending.set_result(build_assistant(settings))
+    except BaseException as e:  # handed to every waiting request, which shows it as a message
+        pending.set_exception(e)
