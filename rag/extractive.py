@@ -23,6 +23,9 @@ from rag.question import Query
 from rag.retrieve import ParagraphHit
 
 MIN_CONTENT_WORDS = 3  # "Mr. President," and "Thank you." carry no answer
+COURTESY = re.compile(r"^(thank you( very much)?|i thank you)?[,\s]*((mr|madam|madame|mister)\.?\s+)?(president|chair|"
+                      r"chairman|chairperson|co-chairs?|secretary-general|colleagues|excellencies)?[.,!:;\s]*$",
+                      re.IGNORECASE)
 ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly|"
                         r"last but not least|in addition|moreover|firstly|secondly|thirdly|fourthly)\b[,:]?",
                         re.IGNORECASE)
@@ -46,7 +49,7 @@ def score_sentences(query: Query, hit: ParagraphHit) -> list[Scored]:
     scored = []
     for start, end in split_sentences(hit.text) or [(0, len(hit.text))]:
         tokens = frozenset(tokenize(hit.text[start:end]))
-        if len(tokens) < MIN_CONTENT_WORDS:
+        if len(tokens) < MIN_CONTENT_WORDS or COURTESY.match(hit.text[start:end]):
             continue
         overlap = len(wanted & tokens) / len(wanted) if wanted else 0.0
         value = 0.55 * _sentence_dense(hit, start, end) + 0.45 * overlap + 0.15 * hit.relevance
@@ -87,6 +90,16 @@ class ExtractiveGenerator:
         return stream_words(self.generate(query, hits, documents))
 
     def _choose(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:
+        chosen = self._choose_any(query, hits, documents)
+        if query.context_text:
+            # A follow-up asks for something new: do not repeat what the previous answer already quoted.
+            fresh = [c for c in chosen if c.selected.text not in query.context_text]
+            if not fresh:
+                fresh = self._focused(query, hits, exclude=query.context_text)[:1]
+            return fresh or chosen
+        return chosen
+
+    def _choose_any(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:
         if query.wants_points:
             enumerated = self._enumerated(hits, documents)
             if len(enumerated) >= 2:
@@ -95,8 +108,9 @@ class ExtractiveGenerator:
             return self._list(query, hits)
         return self._focused(query, hits)
 
-    def _focused(self, query: Query, hits: list[ParagraphHit]) -> list[Scored]:
-        pool = [s for hit in hits[:3] for s in score_sentences(query, hit)]
+    def _focused(self, query: Query, hits: list[ParagraphHit], exclude: str = "") -> list[Scored]:
+        pool = [s for hit in hits[:3] for s in score_sentences(query, hit)
+                if not exclude or s.selected.text not in exclude]
         pool.sort(key=lambda s: -s.score)
         if not pool:
             return []
