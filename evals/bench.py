@@ -222,7 +222,7 @@ def run_bench(config: BenchConfig, progress: Progress = lambda _: None) -> dict[
     progress("cold start: speechqa ask, then the tutorial pipeline")
     ours = cold_ours(speech_index, questions[0], config.cold_runs)
     peer = tutorial_run(BUNDLED_SPEECH, bundled_model_path(), questions, config.cold_runs, config.warm_rounds,
-                        child_env(), REPO)
+                        child_env(), REPO, separate_warm=not config.quick)
     results["cold_start"] = {"speechqa": ours, "tutorial": {k: peer[k] for k in ("first_s", "exit_s", "cpu_s")}}
     progress("warm answers")
     results["warm"] = {"speechqa": warm_ours(speech_index, questions, config.warm_rounds),

@@ -66,17 +66,18 @@ def free_port() -> int:
 
 
 def tutorial_run(speech: Path, model: Path | None, questions: Sequence[str], runs: int, rounds: int,
-                 env: dict[str, str], cwd: Path) -> dict[str, Any]:
+                 env: dict[str, str], cwd: Path, separate_warm: bool = True) -> dict[str, Any]:
     """The tutorial from a cold process, `runs` times: time to first retrieval and to exit; then once more for
-    `rounds` of warm retrievals (kept out of the cold runs' CPU seconds)."""
+    `rounds` of warm retrievals, kept out of the cold runs' CPU seconds (unless `separate_warm` is off)."""
     import resource
 
     firsts, exits, cpus, warm, chunks = [], [], [], [], 0
-    for run in range(runs + 1):
+    last = runs if separate_warm else runs - 1
+    for run in range(last + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start, wall = time.time(), time.perf_counter()
         done = subprocess.run([sys.executable, "-c", TUTORIAL, str(start), str(speech), str(model),
-                               json.dumps(list(questions)), str(rounds if run == runs else 0)],
+                               json.dumps(list(questions)), str(rounds if run == last else 0)],
                               capture_output=True, text=True, env=env, cwd=cwd, timeout=900)
         exited = time.perf_counter() - wall
         if done.returncode != 0:
@@ -85,7 +86,7 @@ def tutorial_run(speech: Path, model: Path | None, questions: Sequence[str], run
         out = json.loads(done.stdout.strip().splitlines()[-1])
         warm += out["retrieval_ms"]
         chunks = out["chunks"]
-        if run == runs:
+        if run == runs:  # the extra, warm-only run
             break
         firsts.append(out["first_s"])
         exits.append(exited)

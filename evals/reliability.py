@@ -108,9 +108,9 @@ def kill_during_ingest(index_dir: Path, files: Sequence[Path], delay_s: float) -
 
 def _fresh_client_cache() -> None:
     """Chroma caches one client per path in a process; drop it so a reopen reads the disk."""
-    from chromadb.api.client import SharedSystemClient
+    from index.chroma import forget_cached_clients
 
-    SharedSystemClient.clear_system_cache()
+    forget_cached_clients()
 
 
 def store_state(index_dir: Path) -> StoreState:
@@ -239,7 +239,7 @@ BAD_FILES = {"empty.txt": b"", "binary.txt": bytes(range(256)) * 40, "letter.doc
              "deep.html": b"<div>" * 10_000 + b"Deep text." + b"</div>" * 10_000}
 
 
-def input_sweep(work: Path, big_file_mb: int = 200) -> dict[str, object]:
+def input_sweep(work: Path, big_file_mb: int = 2) -> dict[str, object]:
     """Odd questions and bad files against a real index of the bundled speech."""
     from index.chroma import open_store
     from index.corpus import BUNDLED_SPEECH

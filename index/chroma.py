@@ -130,3 +130,10 @@ def open_store(index_dir: Path, chroma_url: str | None = None, timeout_s: float 
     if chroma_url:
         return open_server(chroma_url, timeout_s)
     return open_persistent(index_dir)
+
+
+def forget_cached_clients() -> None:
+    """Drop Chroma's per-process client cache, so the next open re-reads an index another process wrote."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()

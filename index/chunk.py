@@ -1,12 +1,13 @@
-"""Chunking: split each paragraph into overlapping sentence windows that never cross paragraphs.
+"""Chunking: split each paragraph into sentence windows that never cross paragraphs.
 
-A window packs consecutive sentences up to a word-piece budget (the bundled MiniLM reads at most
-256 word pieces and was trained on 128; anything longer is silently truncated). Consecutive windows
-share one sentence so a fact that straddles a window boundary is still seen whole once. A paragraph
-that fits the budget is a single chunk; a single sentence over the budget (resolutions have 300-word
-sentences) is cut at word boundaries into pieces that fit, so the model truncates nothing. Pure
-functions: the same paragraph always gives the same chunks and ids, which is what makes
-re-ingesting idempotent.
+A paragraph the embedding model can read whole (about 200 word pieces; the bundled MiniLM reads at
+most 256 and silently drops the rest) is a single chunk. A longer one is split into windows of
+single sentences (a window may pack more sentences when `max_sentences` says so, sharing
+`overlap_sentences` with its neighbour), which gives the answer generator a dense score for each
+sentence, plus one chunk of its whole text, which the model reads only up to its limit but which
+still ranks paragraphs by their overall topic. A sentence over the budget (resolutions have
+300-word sentences) is cut at word boundaries into pieces that fit. Pure functions: the same
+paragraph always gives the same chunks and ids, which is what makes re-ingesting idempotent.
 """
 
 from __future__ import annotations
@@ -29,15 +30,17 @@ def approx_word_pieces(text: str) -> int:
 
 @dataclass(frozen=True)
 class ChunkerConfig:
-    max_sentences: int = 3
+    max_sentences: int = 1
     max_word_pieces: int = 128
-    overlap_sentences: int = 1
+    fit_word_pieces: int = 200  # a paragraph this short is embedded whole, as one chunk
+    overlap_sentences: int = 0
     whole_paragraph: bool = True  # also embed the paragraph itself when it spans several windows
 
     @property
     def version(self) -> str:
         whole = "-whole" if self.whole_paragraph else ""
-        return f"{CHUNKER_VERSION}-{self.max_sentences}s-{self.max_word_pieces}wp-{self.overlap_sentences}o{whole}"
+        return (f"{CHUNKER_VERSION}-{self.max_sentences}s-{self.max_word_pieces}wp-{self.overlap_sentences}o"
+                f"-fit{self.fit_word_pieces}{whole}")
 
 
 def _fit(
@@ -85,7 +88,7 @@ def chunk_paragraph(
     """Sentence windows of one paragraph; a sentence longer than the budget is cut into pieces first."""
     text = paragraph.text
     spans = _fit(split_sentences(text) or [(0, len(text))], text, config.max_word_pieces, count)
-    if count(text) <= config.max_word_pieces and len(spans) <= config.max_sentences:
+    if count(text) <= config.fit_word_pieces:
         spans = [(spans[0][0], spans[-1][1])]
     chunks = []
     for index, (first, last) in enumerate(_windows(spans, text, config, count)):
