@@ -12,9 +12,14 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-Expect = Literal["quantity", "time"]
+Expect = Literal["quantity", "time", "entity"]
 
-_QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum)|how large)\b", re.IGNORECASE)
+_QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum)|how large|(which|what) "
+                         r"(\w+ ){0,3}number)\b", re.IGNORECASE)
+_ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b|whose\b)|"
+                       r"\b(which|what) (\w+ )?(country|countries|organi[sz]ations?|agency|"
+                       r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups)\b",
+                       re.IGNORECASE)
 _TIME_Q = re.compile(r"\b(when|what year|which year|what date|which date|since when|how long ago)\b", re.IGNORECASE)
 _CARDINAL = re.compile(
     r"\b\d[\d,.]*\b(?!st|nd|rd|th)(?!\s+(years?|decades?|months?|days?)\b)|\b(one|two|three|four|five|six|seven|"
@@ -44,14 +49,20 @@ def expected_type(question: str) -> Expect | None:
         return "quantity"
     if _TIME_Q.search(question):
         return "time"
+    if _ENTITY_Q.search(question):
+        return "entity"
     return None
 
 
-def satisfies(expect: Expect | None, text: str) -> bool:
+def satisfies(expect: Expect | None, text: str, question: str = "") -> bool:
+    """Does `text` hold the kind of thing the question asks for (beyond what the question already names)?"""
     if expect == "quantity":
         return bool(_CARDINAL.search(text))
     if expect == "time":
         return bool(_TIME.search(text))
+    if expect == "entity":
+        asked = {w.lower().removesuffix("'s") for w in _NAME.findall(question)}
+        return any(w.lower().removesuffix("'s") not in asked for w in names_in(text))
     return True
 
 

@@ -15,7 +15,7 @@ from index.errors import IndexMismatchError, IndexMissingError, InputError
 from index.model import Document
 from index.store import DocumentInfo, VectorStore
 from rag.answer import Answer
-from rag.answerability import expected_type, missing_names, satisfies
+from rag.answerability import missing_names, satisfies
 from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, abstain
 from rag.metadata import metadata_draft
@@ -93,7 +93,7 @@ class Assistant:
         timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
         yield Answer(query.original, draft.answer, draft.abstained, draft.citations, timings, id,
-                     tuple((h.doc_id, h.paragraph, h.score) for h in hits))
+                     _retrieved(hits, draft))
 
     def _scope(self, doc_ids: Sequence[str] | None) -> list[str] | None:
         known = {d.doc_id for d in self.store.documents()}
@@ -133,10 +133,10 @@ class Assistant:
         if generator is None:
             raise InputError(f"The '{name}' generator is not configured; set SPEECHQA_LLM_BASE_URL and "
                              "SPEECHQA_LLM_MODEL, or use the extractive generator")
-        expect = expected_type(query.original)
+        expect = query.expect
         for piece in generator.stream(query, hits, self.retriever.get_document):
             if isinstance(piece, Draft) and not piece.abstained and not satisfies(
-                    expect, " ".join(c.quote for c in piece.citations)):
+                    expect, " ".join(c.quote for c in piece.citations), query.original):
                 piece = abstain()
             yield piece
 
@@ -146,6 +146,15 @@ class Assistant:
             docs = self.store.documents()
             doc_id = docs[0].doc_id if len(docs) == 1 else None
         return metadata_draft(query, self.document(doc_id)) if doc_id else None
+
+
+def _retrieved(hits: Sequence[ParagraphHit], draft: Draft) -> tuple[tuple[str, int, float], ...]:
+    """The retrieved paragraphs, then any the generator brought in beyond them (the heading for a
+    metadata answer, the sibling points of an enumeration), so every citation is a retrieved paragraph."""
+    found = [(h.doc_id, h.paragraph, h.score) for h in hits]
+    seen = {(d, p) for d, p, _ in found}
+    extra = [(c.doc_id, c.paragraph, c.score) for c in draft.citations if (c.doc_id, c.paragraph) not in seen]
+    return tuple(found + extra)
 
 
 def _unknown_names(query: Query, hits: Sequence[ParagraphHit]) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from index.lexical import tokenize
 from index.sentences import split_sentences
+from rag.answerability import satisfies
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query
 from rag.retrieve import ParagraphHit
@@ -53,6 +54,8 @@ def score_sentences(query: Query, hit: ParagraphHit) -> list[Scored]:
             continue
         overlap = len(wanted & tokens) / len(wanted) if wanted else 0.0
         value = 0.55 * _sentence_dense(hit, start, end) + 0.45 * overlap + 0.15 * hit.relevance
+        if query.expect and satisfies(query.expect, hit.text[start:end], query.original):
+            value += 0.1  # holds the kind of answer asked for (a number, a date, a name)
         scored.append(Scored(Selected(hit, start, end), value, tokens))
     return sorted(scored, key=lambda s: -s.score)
 

@@ -1,7 +1,8 @@
 """Answers about the statement itself (who spoke, when, where), cited to its heading (paragraph 0).
 
-The parser reads speaker, date and venue from the heading; a question about them is answered from
-those fields and cites the heading line the field came from, so the claim can be checked like any other.
+The parser reads speaker, date and venue from the heading; a question about them is answered with
+that field and the heading line it came from, quoted verbatim and cited as paragraph 0, so the claim
+can be checked like any other.
 """
 
 from __future__ import annotations
@@ -10,13 +11,6 @@ from index.model import Document
 from rag.answer import Citation
 from rag.generate import Draft
 from rag.question import Query
-
-_SENTENCES = {
-    "speaker": "The statement was delivered by {value}.",
-    "date": "The statement is dated {value}.",
-    "venue": "The statement was delivered at the {value}.",
-    "title": "The statement is titled \u201c{value}\u201d.",
-}
 
 
 def metadata_draft(query: Query, document: Document) -> Draft | None:
@@ -28,8 +22,8 @@ def metadata_draft(query: Query, document: Document) -> Draft | None:
         return None
     lines = document.heading.splitlines()
     quote = next((line for line in lines if _mentions(line, value, query.metadata)), lines[0])
-    sentence = _SENTENCES[query.metadata].format(value=value)
-    answer = f"{sentence} [1]"
+    heading = f"\u201c{quote}\u201d [1]"
+    answer = heading if query.metadata == "title" else f"{value} \u2014 the heading reads {heading}"
     citation = Citation(document.doc_id, document.title, 0, document.heading, quote, 1.0)
     return Draft(answer, (citation,), False)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from index.lexical import tokenize
+from rag.answerability import Expect, expected_type
 
 Role = Literal["user", "assistant"]
 MetadataField = Literal["speaker", "date", "venue", "title"]
@@ -81,6 +82,7 @@ class Query:
     wants_points: bool  # asks for the statement's enumerated points ("what are the four proposals")
     metadata: MetadataField | None
     context_text: str  # the previous assistant answer (markers removed), to locate the topic
+    expect: Expect | None = None  # the kind of answer asked for: a quantity, a time, a named entity
 
 
 def strip_markers(text: str) -> str:
@@ -110,4 +112,5 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         wants_points=bool(_POINTS.search(question)),
         metadata=metadata,  # type: ignore[arg-type]
         context_text=strip_markers(previous_answer) if follow else "",
+        expect=expected_type(question),
     )

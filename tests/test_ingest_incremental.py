@@ -112,18 +112,19 @@ def test_a_changed_statement_re_embeds_only_its_changed_chunks(tmp_path: Path, c
 def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     expected = chunk_texts(corpus)
     total = sum(len(t) for t in expected.values())
-    interrupted = Recorder(embedder, fail_after=4)  # stops inside a flush
+    first_doc, second_doc = sorted(expected)[:2]
+    assert len(expected[second_doc]) > 3
+    # With 3 chunks per call every document is its own flush: stop on the second call of the second document.
+    interrupted = Recorder(embedder, fail_after=-(-len(expected[first_doc]) // 3) + 1)
     with pytest.raises(KeyboardInterrupt):
-        Ingestor(open_store(tmp_path / "index"), interrupted, flush_chunks=8).ingest_paths([corpus])
-    first = open_store(tmp_path / "index")
-    committed = {d.doc_id for d in first.documents()}
-    assert 0 < len(committed) < len(NAMES)
+        Ingestor(open_store(tmp_path / "index"), interrupted, flush_chunks=3).ingest_paths([corpus])
+    committed = {d.doc_id for d in open_store(tmp_path / "index").documents()}
+    assert committed == {first_doc}
     kept = len(stored_ids(tmp_path / "index"))
-    assert len(interrupted.embedded) == kept  # everything embedded before the stop was stored
-    assert kept > sum(len(expected[d]) for d in committed)  # some chunks of uncommitted documents too
+    assert kept == len(interrupted.embedded) == len(expected[first_doc]) + 3  # stored, though not yet committed
 
     resumed = Recorder(embedder)
-    results = Ingestor(open_store(tmp_path / "index"), resumed, flush_chunks=8).ingest_paths([corpus])
+    results = Ingestor(open_store(tmp_path / "index"), resumed, flush_chunks=3).ingest_paths([corpus])
     statuses = {r.doc_id: r.status for r in results}
     assert {d for d, s in statuses.items() if s is Status.UNCHANGED} == committed
     assert {d for d, s in statuses.items() if s is Status.ADDED} == set(expected) - committed
