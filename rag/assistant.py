@@ -17,7 +17,7 @@ from index.store import DocumentInfo, VectorStore
 from rag.answer import Answer
 from rag.answerability import missing_names, satisfies
 from rag.chain import ParagraphRetriever, retrieval_chain
-from rag.generate import Draft, Generator, abstain
+from rag.generate import Draft, Generator, abstain, stream_words
 from rag.metadata import metadata_draft
 from rag.question import Query, Turn, analyse, is_injection
 from rag.retrieve import HybridRetriever, ParagraphHit
@@ -124,21 +124,23 @@ class Assistant:
         if query.metadata:
             draft = self._metadata(query, hits, scope)
             if draft is not None:
-                yield from _words(draft)
+                yield from stream_words(draft)
                 return
         if is_injection(query.original) or confidence(hits) < self.abstain_threshold or _unknown_names(query, hits):
-            yield from _words(abstain())
+            yield from stream_words(abstain())
             return
         generator = self.generators.get(name)
         if generator is None:
             raise InputError(f"The '{name}' generator is not configured; set SPEECHQA_LLM_BASE_URL and "
                              "SPEECHQA_LLM_MODEL, or use the extractive generator")
-        expect = query.expect
-        for piece in generator.stream(query, hits, self.retriever.get_document):
-            if isinstance(piece, Draft) and not piece.abstained and not satisfies(
-                    expect, " ".join(c.quote for c in piece.citations), query.original):
-                piece = abstain()
-            yield piece
+        if not getattr(generator, "composes_first", False):
+            yield from generator.stream(query, hits, self.retriever.get_document)  # verified as it streams
+            return
+        draft = generator.generate(query, hits, self.retriever.get_document)
+        quoted = " ".join(c.quote for c in draft.citations)
+        if not draft.abstained and not satisfies(query.expect, quoted, query.original):
+            draft = abstain()  # e.g. "how many" answered by text that holds no number
+        yield from stream_words(draft)
 
     def _metadata(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None) -> Draft | None:
         doc_id = scope[0] if scope and len(scope) == 1 else (hits[0].doc_id if hits else None)
@@ -162,12 +164,6 @@ def _unknown_names(query: Query, hits: Sequence[ParagraphHit]) -> bool:
     body = [h for h in hits if h.paragraph != 0]
     strong = max((h.dense for h in body), default=0.0) >= NAME_MISS_DENSE
     return not strong and bool(missing_names(query.standalone, [h.text for h in body]))
-
-
-def _words(draft: Draft) -> Iterator[str | Draft]:
-    from rag.generate import stream_words
-
-    return stream_words(draft)
 
 
 def build_assistant(settings: Settings) -> Assistant:

@@ -79,6 +79,8 @@ def _lead(hit: ParagraphHit) -> Scored | None:
 class ExtractiveGenerator:
     """Composes answers from verbatim sentences of the retrieved paragraphs."""
 
+    composes_first = True  # the whole answer exists before it is streamed, so it can be checked first
+
     def __init__(self, max_sentences: int = 3, list_max: int = 6) -> None:
         self.max_sentences, self.list_max = max_sentences, list_max
 
