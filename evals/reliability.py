@@ -192,8 +192,8 @@ def crash_trials(work: Path, rounds: int = 2, kills_per_round: int = 10, seed: i
     return report
 
 
-def run_reliability(out: Path) -> dict[str, object]:
-    """Run the crash trials and the bad-input sweep; write the figures to `out` (Markdown)."""
+def run_reliability(out: Path, load: dict[str, object] | None = None) -> dict[str, object]:
+    """Run the crash trials and the bad-input sweep; write them and the `load` trial's figures to `out`."""
     work = Path(tempfile.mkdtemp(prefix="speechqa-reliability-"))
     try:
         crash = crash_trials(work / "crash")
@@ -202,15 +202,36 @@ def run_reliability(out: Path) -> dict[str, object]:
         shutil.rmtree(work, ignore_errors=True)
     figures: dict[str, object] = {
         "crash_kills": crash.kills, "crash_rounds": crash.rounds, "crash_problems": crash.problems,
-        "resumed_equal_to_uninterrupted": crash.resumed_equal, **inputs,
+        "resumed_equal_to_uninterrupted": crash.resumed_equal, **inputs, **(load or {}), "machine": machine(),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(figures), encoding="utf-8")
     return figures
 
 
+def machine() -> str:
+    """CPU count and model, for the reader to judge the load figures."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown CPU") if Path("/proc/cpuinfo").exists() else "unknown CPU"
+    return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}"
+
+
+def _load_rows(f: dict[str, object]) -> list[str]:
+    if "load_conversations" not in f:
+        return []
+    return [
+        f"| conversations held at once on one `speechqa serve` (question + follow-up each, via /chat and /ask) | "
+        f"{f['load_conversations']} |",
+        f"| requests answered under that load | {f['load_requests']} |",
+        f"| latency under load, p50 / p95 / max (s) | {f['load_p50_s']} / {f['load_p95_s']} / {f['load_max_s']} |",
+        f"| server memory (RSS) before / after the burst (MB) | {f['rss_before_mb']} / {f['rss_after_mb']} |",
+        f"| errors, wrong answers or leaked history under load | {len(f['load_errors'])} |",  # type: ignore[arg-type]
+    ]
+
+
 def render(f: dict[str, object]) -> str:
-    lost = "nothing" if not f["crash_problems"] and not f["input_failures"] else "see problems below"
+    failed = [*f["crash_problems"], *f["input_failures"], *f.get("load_errors", [])]  # type: ignore[misc]
+    lost = "nothing" if not failed else "see problems below"
     lines = [
         "# Reliability", "",
         "Produced by `speechqa reliability` (evals/reliability.py); tests/test_crash_safety.py,",
@@ -224,10 +245,14 @@ def render(f: dict[str, object]) -> str:
         f"| bad files tried (empty, binary, .docx, undecodable, deep HTML, textless PDF, loop, "
         f"{f['big_file_mb']} MB text) | {f['files_tried']} |",
         f"| unexpected exceptions or wrong outcomes | {len(f['input_failures'])} |",  # type: ignore[arg-type]
+        *_load_rows(f),
         f"| what was lost | {lost} |", "",
+        f"Machine: {f['machine']}. Timings are recorded, never asserted; tests/test_load.py,",
+        "tests/test_index_faults.py, tests/test_offline.py and tests/test_security.py check the load, index",
+        "fault, offline and path-traversal properties in CI.", "",
+        "Rerun: `.venv/bin/speechqa reliability --out docs/RELIABILITY.md` (about 5 minutes on 2 cores).", "",
     ]
-    problems = [*f["crash_problems"], *f["input_failures"]]  # type: ignore[misc]
-    lines += [f"- {p}" for p in problems]
+    lines += [f"- {p}" for p in failed]
     return "\n".join(lines) + "\n"
 
 

@@ -67,6 +67,7 @@ class VectorStore(Protocol):
     def put_document(self, document: Document) -> None: ...
     def documents(self) -> list[DocumentInfo]: ...
     def get_document(self, doc_id: str) -> Document: ...
+    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
     def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]: ...
     def reset(self) -> None: ...
 
@@ -191,6 +192,13 @@ class ChromaStore:
         if not got["ids"]:
             raise IndexMissingError(f"No document '{doc_id}' in the index; list them with: speechqa docs")
         return document_from_json(got["documents"][0])
+
+    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+        """Several documents in one round trip; ids not in the index are left out."""
+        if not doc_ids:
+            return {}
+        got = self._docs.get(ids=list(doc_ids), include=["documents"])
+        return {doc_id: document_from_json(raw) for doc_id, raw in zip(got["ids"], got["documents"], strict=True)}
 
     def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]:
         where: dict[str, Any] | None = None

@@ -9,9 +9,9 @@ score calibration between the two. Chunks whose paragraph no longer matches the 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
 from index.embed import Embedder
@@ -21,6 +21,7 @@ from index.model import Document
 from index.store import ChunkHit, VectorStore
 
 RRF_K = 60
+CACHE_DOCUMENTS = 512
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
@@ -58,7 +59,7 @@ class HybridRetriever:
     def __init__(self, store: VectorStore, embedder: Embedder, lexical: LexicalIndex | None,
                  mode: Mode = "hybrid", fetch: int = 40) -> None:
         self.store, self.embedder, self.lexical, self.mode, self.fetch = store, embedder, lexical, mode, fetch
-        self.document = lru_cache(maxsize=256)(store.get_document)
+        self._cache: OrderedDict[str, Document] = OrderedDict()
 
     def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
                  boost: dict[tuple[str, int], float] | None = None) -> list[ParagraphHit]:
@@ -66,6 +67,7 @@ class HybridRetriever:
         lexical = self._lexical(question, doc_ids) if self.mode != "dense" else []
         fused = self._fuse(dense, lexical, boost or {})
         tokens = set(tokenize(question))
+        self._prefetch({doc_id for (doc_id, _), _ in fused[:k]})
         hits = []
         for key, score in fused[:k]:
             text = self._text(key)
@@ -79,7 +81,9 @@ class HybridRetriever:
     def _dense(self, question: str, doc_ids: Sequence[str] | None) -> dict[tuple[str, int], list[ChunkHit]]:
         vector = self.embedder.embed_query(question)
         grouped: dict[tuple[str, int], list[ChunkHit]] = {}
-        for hit in self.store.query(vector, self.fetch, doc_ids):
+        found = self.store.query(vector, self.fetch, doc_ids)
+        self._prefetch({hit.doc_id for hit in found})
+        for hit in found:
             if self._is_current(hit):
                 grouped.setdefault((hit.doc_id, hit.paragraph), []).append(hit)
         return grouped
@@ -120,5 +124,22 @@ class HybridRetriever:
         except (KeyError, IndexMissingError):  # a document removed or half-written: not citable
             return None
 
-    def get_document(self, doc_id: str) -> Document:
-        return self.document(doc_id)
+    def document(self, doc_id: str) -> Document:
+        """A stored document, from a small LRU cache (documents are immutable per content hash)."""
+        if doc_id not in self._cache:
+            self._remember({doc_id: self.store.get_document(doc_id)})
+        self._cache.move_to_end(doc_id)
+        return self._cache[doc_id]
+
+    get_document = document
+
+    def _prefetch(self, doc_ids: set[str]) -> None:
+        """Load every document the hits of one question need in a single store round trip."""
+        missing = [d for d in doc_ids if d not in self._cache]
+        if missing:
+            self._remember(self.store.get_documents(sorted(missing)))
+
+    def _remember(self, documents: dict[str, Document]) -> None:
+        self._cache.update(documents)
+        while len(self._cache) > CACHE_DOCUMENTS:
+            self._cache.popitem(last=False)

@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -88,16 +88,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(index_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """`speechqa serve` on a free loopback port; yields its URL and process id, stops it on exit."""
+def serving(index_dir: Path, log: Path, env: dict[str, str] | None = None,
+            options: Sequence[str] = ()) -> Iterator[tuple[str, int]]:
+    """`speechqa serve [options]` on a free port, reached through loopback (in `env`, the whole environment,
+    when given); yields its URL and process id, and stops it on exit."""
     import httpx
 
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED":
-           "False", "ANONYMIZED_TELEMETRY": "False", **(env or {})}
+    env = env or {**os.environ, "HF_HUB_OFFLINE": "1", "NO_PROXY": "127.0.0.1,localhost",
+                  "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "ui", "serve", "--port", str(port), "--index-dir",
-                                 str(index_dir)], env=env, stdout=out, stderr=subprocess.STDOUT)
+                                 str(index_dir), *options], env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for(url, proc, httpx)
@@ -127,7 +129,7 @@ def converse(url: str, number: int) -> list[Turn]:
     """One user: a question and a follow-up, each through `/chat` (session state) and `/ask` (explicit history)."""
     from gradio_client import Client
 
-    client, history, turns = Client(url, verbose=False), [], []
+    client, history, turns = Client(url, verbose=False), list[dict[str, str]](), list[Turn]()
     for question in CONVERSATIONS[number % len(CONVERSATIONS)]:
         started = time.monotonic()
         chat = client.predict(question, "", "extractive", 5, api_name="/chat")[0]
