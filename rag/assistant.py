@@ -28,8 +28,12 @@ NAME_MISS_DENSE = 0.45  # below this, a question naming something absent from th
 
 
 def confidence(hits: Sequence[ParagraphHit]) -> float:
-    """How well the best paragraphs match: dense similarity and word coverage, 0..1."""
-    return max((h.relevance for h in hits[:3]), default=0.0)
+    """How well the best body paragraphs match: dense similarity and word coverage, 0..1.
+
+    The heading (paragraph 0) is left out: it resembles every question about the statement a little,
+    and metadata questions are answered from it before this check.
+    """
+    return max((h.relevance for h in [h for h in hits if h.paragraph != 0][:3]), default=0.0)
 
 
 def parse_history(history: Sequence[object] | None) -> list[Turn]:
@@ -48,7 +52,7 @@ def parse_history(history: Sequence[object] | None) -> list[Turn]:
 
 class Assistant:
     def __init__(self, store: VectorStore, retriever: HybridRetriever, generators: dict[str, Generator],
-                 top_k: int = 5, abstain_threshold: float = 0.15, default_generator: GeneratorName = "extractive"
+                 top_k: int = 5, abstain_threshold: float = 0.2, default_generator: GeneratorName = "extractive"
                  ) -> None:
         self.store, self.retriever, self.generators = store, retriever, generators
         self.top_k, self.abstain_threshold, self.default_generator = top_k, abstain_threshold, default_generator

@@ -34,7 +34,7 @@ class Settings:
     top_k: int = 5
     retrieval: RetrievalMode = "hybrid"
     generator: GeneratorName = "extractive"
-    abstain_threshold: float = 0.15
+    abstain_threshold: float = 0.2
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)  # never printed
@@ -98,7 +98,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         top_k=_positive_int(env, "SPEECHQA_TOP_K", 5),
         retrieval=_choice(env, "SPEECHQA_RETRIEVAL", "hybrid", ("hybrid", "dense", "lexical")),  # type: ignore[arg-type]
         generator=_choice(env, "SPEECHQA_GENERATOR", "extractive", ("extractive", "llm")),  # type: ignore[arg-type]
-        abstain_threshold=_fraction(env, "SPEECHQA_ABSTAIN_THRESHOLD", 0.15),
+        abstain_threshold=_fraction(env, "SPEECHQA_ABSTAIN_THRESHOLD", 0.2),
         llm_base_url=env.get("SPEECHQA_LLM_BASE_URL") or None,
         llm_model=env.get("SPEECHQA_LLM_MODEL") or None,
         llm_api_key=env.get("SPEECHQA_LLM_API_KEY") or None,

@@ -92,20 +92,20 @@ def test_every_paragraph_is_fully_covered_by_its_chunks(speech: Document) -> Non
         assert [c.index for c in mine] == list(range(len(mine)))
 
 
-def test_long_speech_paragraphs_become_overlapping_windows(speech: Document) -> None:
+def test_long_speech_paragraphs_become_sentence_windows_plus_the_whole(speech: Document) -> None:
     chunks = chunk_document(speech)
     numbers = [c.paragraph for c in chunks]
     assert numbers == sorted(numbers) and numbers[0] == 0  # heading first, then paragraph order
-    overlaps = 0
     for number in (4, 5, 6, 7, 9):  # the long paragraphs of the statement
-        mine = windows(speech.paragraph(number), chunks)
         text = speech.paragraph(number).text
-        assert len(mine) >= 2
-        for a, b in zip(mine, mine[1:], strict=False):
-            assert a.start < b.start and a.end <= b.end
-            overlaps += b.start < a.end  # share a sentence, or else follow on with no gap
-            assert b.start < a.end or not text[a.end : b.start].strip()
-    assert overlaps >= 5
+        mine = windows(speech.paragraph(number), chunks)
+        assert len(mine) >= 3
+        for a, b in zip(mine, mine[1:], strict=False):  # consecutive sentences, no gap, no overlap
+            assert a.end <= b.start and not text[a.end : b.start].strip()
+        whole = [c for c in chunks if c.paragraph == number and c.whole]
+        assert [c.text for c in whole] == [text]  # plus one chunk of the whole paragraph
+    short = [c for c in chunks if c.paragraph == 2]
+    assert len(short) == 1 and short[0].whole  # paragraph 2 fits the model: one chunk
     assert [c.text for c in chunks if c.paragraph == 1] == ["Mr. President,"]
 
 
@@ -133,7 +133,7 @@ def test_a_real_tokenizer_can_be_the_budget(tokenizer) -> None:  # type: ignore[
     def count(text: str) -> int:
         return len(tokenizer.encode(text).ids)
 
-    config = ChunkerConfig(max_word_pieces=40)
+    config = ChunkerConfig(max_word_pieces=40, fit_word_pieces=40)
     text = parse_file(BUNDLED_SPEECH).paragraph(5).text
     chunks = windows(Paragraph(5, text), chunk_paragraph("d", Paragraph(5, text), config, count))
     assert len(chunks) > 3
@@ -213,7 +213,8 @@ sentence = st.from_regex(r"[A-Z][a-z]{1,12}( [a-z]{1,12}){0,40}[.?!]", fullmatch
 @given(st.lists(sentence, min_size=1, max_size=12), st.integers(min_value=8, max_value=200))
 def test_windows_are_slices_that_cover_the_paragraph(sentences: list[str], budget: int) -> None:
     paragraph = Paragraph(2, " ".join(sentences))
-    chunks = windows(paragraph, chunk_paragraph("doc", paragraph, ChunkerConfig(max_word_pieces=budget)))
+    config = ChunkerConfig(max_word_pieces=budget, fit_word_pieces=budget)
+    chunks = windows(paragraph, chunk_paragraph("doc", paragraph, config))
     assert chunks and all(c.text == paragraph.text[c.start : c.end] and c.paragraph == 2 for c in chunks)
     assert covered(paragraph, chunks) == "".join(paragraph.text.split())
     starts = [c.start for c in chunks]

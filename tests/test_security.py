@@ -86,12 +86,14 @@ def test_the_server_listens_on_loopback_only_by_default(server: tuple[str, int, 
 def test_opening_to_the_network_without_a_login_prints_a_warning(speech_index: Path, tmp_path: Path) -> None:
     from ui.reliability_cmd import serving
 
+    index = tmp_path / "index"
+    shutil.copytree(speech_index, index)  # the server opens the index, and Chroma rewrites files on open
     env = {k: v for k, v in os.environ.items() if k != "SPEECHQA_AUTH"}
     env.update(NO_PROXY="127.0.0.1,localhost", HF_HUB_OFFLINE="1")
-    with serving(speech_index, tmp_path / "open.log", env, ("--host", "0.0.0.0")):
+    with serving(index, tmp_path / "open.log", env, ("--host", "0.0.0.0")):
         pass  # up and answering on loopback; no request ever goes to another address
     warning = next(line for line in (tmp_path / "open.log").read_text().splitlines() if line.startswith("warning"))
     assert "0.0.0.0 without a login" in warning and "SPEECHQA_AUTH" in warning
-    with serving(speech_index, tmp_path / "login.log", {**env, "SPEECHQA_AUTH": "ann:pw"}, ("--host", "0.0.0.0")):
+    with serving(index, tmp_path / "login.log", {**env, "SPEECHQA_AUTH": "ann:pw"}, ("--host", "0.0.0.0")):
         pass
     assert "warning" not in (tmp_path / "login.log").read_text()
