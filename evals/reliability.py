@@ -250,6 +250,10 @@ def render(f: dict[str, object]) -> str:
         "After the sweep the speech still answers the Haiti question with ¶7 when the question is scoped to it.",
         f"Unscoped, the same question gives: {f.get('unscoped_haiti_after_sweep')} (the 2 MB file repeats one "
         "sentence thousands of times; its paragraphs can crowd the speech out of retrieval).", "",
+        "Index faults injected by tests/test_index_faults.py (each a one-line `error:` with exit code 2 and the "
+        "command to run, the data already there unchanged): garbage over chroma.sqlite3, a folder of unrelated files "
+        "as the index, an index path under a regular file, an index built by another embedding model; "
+        "tests/test_chroma_server.py covers a Chroma server that is down or stops mid-session.", "",
         f"Machine: {f['machine']}. Timings are recorded, never asserted; tests/test_load.py,",
         "tests/test_index_faults.py, tests/test_offline.py and tests/test_security.py check the load, index",
         "fault, offline and path-traversal properties in CI.", "",

@@ -17,7 +17,8 @@ Expect = Literal["quantity", "time", "entity"]
 _QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum)|how large|(which|what) "
                          r"(\w+ ){0,3}number)\b", re.IGNORECASE)
 _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b|whose\b)|"
-                       r"\b(which|what) (\w+ )?(country|countries|organi[sz]ations?|agency|"
+                       r"\b(which|what) (?!(?:should|do|does|did|can|could|would|will|must|are|is|were|was|have|"
+                       r"has|may|might)\b)(\w+ )?(country|countries|organi[sz]ations?|agency|"
                        r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups)\b",
                        re.IGNORECASE)
 _TIME_Q = re.compile(r"\b(when|what year|which year|what date|which date|since when|how long ago)\b", re.IGNORECASE)

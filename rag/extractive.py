@@ -99,8 +99,6 @@ class ExtractiveGenerator:
         if query.context_text:
             # A follow-up asks for something new: do not repeat what the previous answer already quoted.
             fresh = [c for c in chosen if c.selected.text not in query.context_text]
-            if not fresh:
-                fresh = self._focused(query, hits, exclude=query.context_text)[:1]
             return fresh or chosen
         return chosen
 
@@ -113,9 +111,8 @@ class ExtractiveGenerator:
             return self._list(query, hits)
         return self._focused(query, hits)
 
-    def _focused(self, query: Query, hits: list[ParagraphHit], exclude: str = "") -> list[Scored]:
-        pool = [s for hit in hits[:3] for s in score_sentences(query, hit)
-                if not exclude or s.selected.text not in exclude]
+    def _focused(self, query: Query, hits: list[ParagraphHit]) -> list[Scored]:
+        pool = [s for hit in hits[:3] for s in score_sentences(query, hit)]
         pool.sort(key=lambda s: -s.score)
         if not pool:
             return []
