@@ -21,6 +21,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check index rag ui evals tests
+	$(BIN)/speechqa eval gate
 	$(BIN)/python -m pytest -q
 
 # The evaluation gate: the bundled gold set against evals/baseline.json (exit 1 on a regression).
