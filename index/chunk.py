@@ -20,7 +20,7 @@ from index.model import Chunk, Document, Paragraph
 from index.sentences import split_sentences
 
 _WORD = re.compile(r"\S+")
-CHUNKER_VERSION = "sentence-windows-v2"  # v2: over-budget sentences are cut at word boundaries
+CHUNKER_VERSION = "sentence-windows-v3"  # v2: over-budget sentences cut at word boundaries; v3: no repeated chunks
 
 
 def approx_word_pieces(text: str) -> int:
@@ -103,5 +103,17 @@ def chunk_paragraph(
 
 
 def chunk_document(document: Document, config: ChunkerConfig = ChunkerConfig()) -> list[Chunk]:
-    """All chunks of a document, heading (paragraph 0) first, then in paragraph order."""
-    return [c for p in document.citable() for c in chunk_paragraph(document.doc_id, p, config)]
+    """All chunks of a document, heading (paragraph 0) first, then in paragraph order.
+
+    A chunk whose text already occurred earlier in the document is left out: repeated boilerplate
+    would otherwise crowd every other document out of the nearest neighbours, and the first
+    occurrence already makes that text findable (BM25 still sees every paragraph).
+    """
+    seen: set[str] = set()
+    chunks = []
+    for paragraph in document.citable():
+        for chunk in chunk_paragraph(document.doc_id, paragraph, config):
+            if chunk.text not in seen:
+                seen.add(chunk.text)
+                chunks.append(chunk)
+    return chunks
