@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
 from index.errors import InputError
+from rag.question import Role, Turn
 
 Category = Literal[
     "single_fact", "list", "who_what_when", "paraphrase", "metadata", "follow_up", "unanswerable", "injection"
 ]
-Role = Literal["user", "assistant"]
+# A conversation turn is the assistant's own `Turn`, so gold histories feed `Assistant.ask` unchanged.
 CATEGORIES: tuple[str, ...] = get_args(Category)
 ROLES: tuple[str, ...] = get_args(Role)
 _REQUIRED = ("id", "question", "category", "answerable", "gold_paragraphs", "key_facts", "reference_answer")
@@ -37,14 +38,6 @@ class GoldRef:
     def key(self) -> tuple[str, int]:
         """The (doc_id, paragraph) tuple the metrics compare against."""
         return (self.doc_id, self.paragraph)
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One earlier message of a conversation, for follow-up questions."""
-
-    role: Role
-    content: str
 
 
 @dataclass(frozen=True)
