@@ -140,7 +140,7 @@ class NumpyBertEmbedder:
             tokenizer.enable_truncation(max_length=self.spec.max_tokens)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             self._tokenizer = tokenizer
-            self._weights = load_file(str(self.spec.folder / "model.safetensors"))
+            self._weights = _transposed(load_file(str(self.spec.folder / "model.safetensors")))
         return self._weights, self._tokenizer
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
@@ -210,8 +210,18 @@ def _one_blas_thread() -> Any:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def _transposed(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Store each dense layer's weight as a contiguous (in, out) matrix, once: multiplying by a transposed
+    view costs about 1.6x as much on every query."""
+    import numpy as np
+
+    for name in [n for n in weights if n.endswith(".weight") and weights[n].ndim == 2 and "embeddings" not in n]:
+        weights[name[: -len(".weight")] + ".weight_t"] = np.ascontiguousarray(weights.pop(name).T)
+    return weights
+
+
 def _linear(w: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
-    flat = x.reshape(-1, x.shape[-1]) @ w[name + ".weight"].T + w[name + ".bias"]  # one BLAS call
+    flat = x.reshape(-1, x.shape[-1]) @ w[name + ".weight_t"] + w[name + ".bias"]  # one BLAS call
     return flat.reshape(*x.shape[:-1], flat.shape[-1])
 
 

@@ -56,6 +56,7 @@ class Assistant:
                  ) -> None:
         self.store, self.retriever, self.generators = store, retriever, generators
         self.top_k, self.abstain_threshold, self.default_generator = top_k, abstain_threshold, default_generator
+        self._known: set[str] | None = None
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
@@ -100,7 +101,9 @@ class Assistant:
                      _retrieved(hits, draft))
 
     def _scope(self, doc_ids: Sequence[str] | None) -> list[str] | None:
-        known = {d.doc_id for d in self.store.documents()}
+        known = self._known_ids(refresh=False)
+        if not known or any(d not in known for d in doc_ids or []):
+            known = self._known_ids(refresh=True)  # something may have been ingested since
         if not known:
             raise IndexMissingError("Nothing is ingested yet. Run: speechqa ingest (the bundled speech) "
                                     "or speechqa ingest PATH")
@@ -109,6 +112,12 @@ class Assistant:
                 raise IndexMissingError(f"Unknown document '{doc_id}'. Known: {', '.join(sorted(known)[:10])}; "
                                         "list them with: speechqa docs")
         return list(doc_ids) if doc_ids else None
+
+    def _known_ids(self, refresh: bool) -> set[str]:
+        """The indexed doc ids, read once (a question should not list thousands of documents)."""
+        if refresh or self._known is None:
+            self._known = {d.doc_id for d in self.store.documents()}
+        return self._known
 
     def _retrieve(self, query: Query, scope: list[str] | None, k: int) -> list[ParagraphHit]:
         boost = self._topic_boost(query, scope)

@@ -12,7 +12,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.retrieve import HybridRetriever, ParagraphHit
 
@@ -43,6 +43,10 @@ class ParagraphRetriever(BaseRetriever):
 
 
 def retrieval_chain(retriever: ParagraphRetriever) -> Runnable[dict[str, Any], dict[str, Any]]:
-    """{"query": Query} -> {"query": Query, "hits": [ParagraphHit]} as an LCEL pipeline."""
+    """{"query": Query} -> {"query": Query, "hits": [ParagraphHit]} as an LCEL pipeline.
+
+    A plain sequence rather than `RunnablePassthrough.assign`, which runs its branch on a thread pool
+    and costs a thread start per question.
+    """
     fetch = RunnableLambda(lambda state: state["query"].standalone) | retriever | RunnableLambda(documents_to_hits)
-    return RunnablePassthrough.assign(hits=fetch)
+    return RunnableLambda(lambda state: {**state, "hits": fetch.invoke(state)})
