@@ -9,10 +9,12 @@ document complete and the next run continues where it stopped. One bad file fail
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.chunk import ChunkerConfig, chunk_document
 from index.embed import Embedder
@@ -21,6 +23,9 @@ from index.manifest import Manifest
 from index.model import Chunk, Document, content_hash
 from index.parse import iter_source_files, parse_file
 from index.store import VectorStore
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,14 @@ class _Job:
     previous: str | None
 
 
+def _ready(writes: list[Future[list[tuple[int, DocResult]]]]) -> list[tuple[int, DocResult]]:
+    """Take the results of the writes that have finished (in order), leaving the rest."""
+    items: list[tuple[int, DocResult]] = []
+    while writes and writes[0].done():
+        items += writes.pop(0).result()
+    return items
+
+
 class Ingestor:
     """Ingests documents into one store with one embedder and chunker.
 
@@ -97,8 +110,14 @@ class Ingestor:
         self._bodies: dict[str, str] = {}
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> list[DocResult]:
-        """Results in source order; `progress` is called as each document finishes."""
+        """Results in source order; `progress` is called as each document finishes.
+
+        Storing runs on one writer thread while the next batch is embedded, so Chroma's indexing
+        overlaps the model instead of adding to it; one writer keeps every document's chunks ahead of
+        its commit marker.
+        """
         done: list[tuple[int, DocResult]] = []
+        writes: list[Future[list[tuple[int, DocResult]]]] = []
         pending: list[_Job] = []
 
         def finish(items: list[tuple[int, DocResult]]) -> None:
@@ -107,25 +126,30 @@ class Ingestor:
                 if progress:
                     progress(result)
 
-        for position, item in enumerate(iter_source_files(list(paths))):
-            planned = self._plan_source(position, item)
-            if isinstance(planned, DocResult):
-                finish([(position, planned)])
-                continue
-            if any(job.document.doc_id == planned.document.doc_id for job in pending):
-                finish(self._flush(pending))  # the same id twice: the earlier one must be stored first
-            pending.append(planned)
-            if sum(len(job.todo) for job in pending) >= self.flush_chunks:
-                finish(self._flush(pending))
-        finish(self._flush(pending))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechqa-store") as writer:
+            for position, item in enumerate(iter_source_files(list(paths))):
+                planned = self._plan_source(position, item)
+                if isinstance(planned, DocResult):
+                    finish([(position, planned)])
+                    continue
+                if any(job.document.doc_id == planned.document.doc_id for job in pending):
+                    writes.append(self._flush(pending, writer))  # the same id twice: store the earlier first
+                pending.append(planned)
+                if sum(len(job.todo) for job in pending) >= self.flush_chunks:
+                    writes.append(self._flush(pending, writer))
+                finish(_ready(writes))
+            writes.append(self._flush(pending, writer))
+        for write in writes:
+            finish(write.result())  # re-raises a store error here, after the writer has stopped
         return [result for _, result in sorted(done, key=lambda pair: pair[0])]
 
     def ingest_document(self, document: Document) -> DocResult:
         planned = self._plan(0, document)
         if isinstance(planned, DocResult):
             return planned
-        ((_, result),) = self._flush([planned])
-        return result
+        for chunks, vectors in self._embed([planned]):
+            self.store.upsert_chunks(chunks, vectors)
+        return self._commit(planned)
 
     def _plan_source(self, position: int, item: Path | SourceError) -> DocResult | _Job:
         if isinstance(item, SourceError):
@@ -152,16 +176,23 @@ class Ingestor:
         todo = tuple(c for c in chunks if c.chunk_id not in present)
         return _Job(position, document, chunks, todo, previous)
 
-    def _flush(self, jobs: list[_Job]) -> list[tuple[int, DocResult]]:
-        """Embed and store the new chunks of `jobs` together, then commit each document; empties `jobs`."""
+    def _flush(self, jobs: list[_Job], writer: ThreadPoolExecutor) -> Future[list[tuple[int, DocResult]]]:
+        """Embed the new chunks of `jobs` here, hand each stored batch and then the commits to `writer`."""
+        batch = list(jobs)
+        jobs.clear()
+        stored = [writer.submit(self.store.upsert_chunks, chunks, vectors) for chunks, vectors in self._embed(batch)]
+        return writer.submit(self._commit_after, batch, stored)
+
+    def _embed(self, jobs: list[_Job]) -> Iterator[tuple[list[Chunk], np.ndarray]]:
         todo = [c for job in jobs for c in job.todo]
         for start in range(0, len(todo), self.flush_chunks):
-            batch = todo[start : start + self.flush_chunks]
-            vectors = self.embedder.embed([c.text for c in batch], batch_size=self.batch_size)
-            self.store.upsert_chunks(batch, vectors)
-        results = [(job.position, self._commit(job)) for job in jobs]
-        jobs.clear()
-        return results
+            chunks = todo[start : start + self.flush_chunks]
+            yield chunks, self.embedder.embed([c.text for c in chunks], batch_size=self.batch_size)
+
+    def _commit_after(self, jobs: list[_Job], stored: list[Future[None]]) -> list[tuple[int, DocResult]]:
+        for write in stored:
+            write.result()  # a failed write raises here, so no document is committed without its chunks
+        return [(job.position, self._commit(job)) for job in jobs]
 
     def _commit(self, job: _Job) -> DocResult:
         document = job.document
