@@ -1,8 +1,8 @@
 """Hybrid retrieval: dense sentence windows and BM25 paragraphs, fused and aggregated to paragraphs.
 
-Dense hits are chunks (sentence windows); each paragraph takes the best of its chunks. BM25 runs
-over whole paragraphs. The two rankings are fused with reciprocal rank fusion, which needs no
-score calibration between the two. Chunks whose paragraph no longer matches the committed document
+Dense hits are chunks; each paragraph is ranked twice by them, by its best sentence window and by
+its whole-paragraph chunk. BM25 runs over whole paragraphs. The three rankings are fused with
+reciprocal rank fusion, which needs no score calibration between them. Chunks whose paragraph no longer matches the committed document
 (an interrupted ingest) are dropped here, so a citation always points at stored text.
 `score` is higher-is-better throughout; Chroma distances were converted in index.store.
 """
