@@ -2,8 +2,9 @@
 
 Dense hits are chunks; each paragraph is ranked twice by them, by its best sentence window and by
 its whole-paragraph chunk. BM25 runs over whole paragraphs. The three rankings are fused with
-reciprocal rank fusion, which needs no score calibration between them. Chunks whose paragraph no longer matches the committed document
-(an interrupted ingest) are dropped here, so a citation always points at stored text.
+reciprocal rank fusion, which needs no score calibration between them. Chunks whose paragraph no
+longer matches the committed document (an interrupted ingest) are dropped here, so a citation
+always points at stored text.
 `score` is higher-is-better throughout; Chroma distances were converted in index.store.
 """
 
