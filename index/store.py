@@ -175,10 +175,6 @@ class ChromaStore:
         self._docs.upsert(ids=[document.doc_id], embeddings=[[1.0]], documents=[document_to_json(document)],
                           metadatas=[meta])
 
-    def delete_document(self, doc_id: str) -> None:
-        self._docs.delete(ids=[doc_id])
-        self._chunks.delete(where={"doc_id": doc_id})
-
     def documents(self) -> list[DocumentInfo]:
         got = self._docs.get(include=["metadatas"])
         infos = [
