@@ -9,14 +9,14 @@ appears in none of the retrieved paragraphs means the statement talks about some
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 Expect = Literal["quantity", "time", "entity"]
 
 _QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum)|how large|(which|what) "
                          r"(\w+ ){0,3}number)\b", re.IGNORECASE)
-_ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b|whose\b)|"
+_ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"\b(which|what) (?!(?:should|do|does|did|can|could|would|will|must|are|is|were|was|have|"
                        r"has|may|might)\b)(\w+ )?(country|countries|organi[sz]ations?|agency|"
                        r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups)\b",
@@ -79,11 +79,73 @@ def names_in(question: str) -> list[str]:
 
 
 def missing_names(question: str, texts: Iterable[str]) -> list[str]:
-    """Names of the question that occur in none of `texts` (case-insensitive, possessives folded)."""
-    haystack = " ".join(texts).lower()
+    """Names of the question that occur as words in none of `texts` (possessives folded); an acronym
+    (US, EU) must match in capitals, so the pronoun "us" does not count as the United States."""
+    joined = " ".join(texts)
     missing = []
     for name in names_in(question):
-        stem = name.lower().removesuffix("'s")
-        if stem not in haystack:
+        stem = name.removesuffix("'s")
+        acronym = stem.isupper() and len(stem) <= 4
+        pattern = re.compile(rf"\b{re.escape(stem)}\b", 0 if acronym else re.IGNORECASE)
+        if not pattern.search(joined):
             missing.append(name)
+    return missing
+
+
+_REPORTED = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>.+?) (?:say|said|tell|told|argue|argued|propose|"
+                       r"suggest|recommend|report|announce|state|stress|claim|note|warn|think|believe|mention|"
+                       r"emphasi[sz]e|highlight|call for|ask for)\b", re.IGNORECASE)
+_SPEAKER = re.compile(r"^(he|she|they|it|the (speaker|ambassador|statement|speech|text|remarks|document|author)|"
+                      r"china|zhang jun|the chinese \w+)$", re.IGNORECASE)
+ACKNOWLEDGES = re.compile(r"\b(thank|thanks|welcome|listened|appreciate|congratulate|commend|grateful)\b",
+                          re.IGNORECASE)
+
+
+def reported_subject(question: str) -> str | None:
+    """Who a "what did X say/argue/propose" question asks about, when X is not the speaker itself."""
+    match = _REPORTED.search(question)
+    if not match:
+        return None
+    who = match.group("who").strip()
+    return None if _SPEAKER.match(who) else who
+
+
+def only_acknowledged(subject: str, sentences: Iterable[str]) -> bool:
+    """The text mentions `subject` only to thank or acknowledge them ("I thank X for her briefing"):
+    it reports nothing they said. False when no sentence names them (other checks decide then)."""
+    words = {w.lower() for w in _NAME.findall(subject) if w not in _COMMON_CAPS} or set(tokens_of(subject))
+    naming = [s for s in sentences if words & set(tokens_of(s))]
+    return bool(naming) and all(ACKNOWLEDGES.search(s) for s in naming)
+
+
+def tokens_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+_ATTRIBUTE = re.compile(r"^\s*(?:what|who|which)(?:'s| is| was| are| were) (?:the|its|their|his|her) "
+                        r"(?:\w+ )?(?P<attribute>\w+) of\b", re.IGNORECASE)
+
+
+def absent_attribute(question: str, vocabulary: set[str]) -> str | None:
+    """"What is the capital of Haiti?": the attribute asked for (capital), when the text never uses the word."""
+    match = _ATTRIBUTE.search(question)
+    if not match:
+        return None
+    attribute = match.group("attribute").lower()
+    return None if attribute.removesuffix("s") in vocabulary else attribute
+
+
+_QUOTED = re.compile(r"[\"“”‘’']([^\"“”‘’']{12,})[\"“”‘’']")
+
+
+def unfound_quotes(question: str, texts: Sequence[str]) -> list[str]:
+    """Passages the question quotes (four words or more) that none of `texts` contains, nearly word for word."""
+    haystacks = [set(tokens_of(t)) for t in texts]  # sentences, so the words must stand together
+    missing = []
+    for passage in _QUOTED.findall(question):
+        words = tokens_of(passage)
+        if len(words) < 4:
+            continue
+        if not any(len(set(words) & h) >= 0.9 * len(set(words)) for h in haystacks):
+            missing.append(passage)
     return missing

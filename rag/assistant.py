@@ -13,9 +13,18 @@ from collections.abc import Iterator, Sequence
 
 from index.errors import IndexMismatchError, IndexMissingError, InputError
 from index.model import Document
+from index.sentences import split_sentences
 from index.store import DocumentInfo, VectorStore
 from rag.answer import Answer
-from rag.answerability import missing_names, satisfies
+from rag.answerability import (
+    absent_attribute,
+    missing_names,
+    only_acknowledged,
+    reported_subject,
+    satisfies,
+    tokens_of,
+    unfound_quotes,
+)
 from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, abstain, stream_words
 from rag.metadata import metadata_draft
@@ -85,7 +94,8 @@ class Assistant:
         if condense is not None and query.is_follow_up and not is_injection(query.original):
             query = condense(query, turns)
         scope = self._scope(doc_ids)
-        hits = self._retrieve(query, scope, k or self.top_k)
+        depth = k or self.top_k
+        hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth)  # a list spans more paragraphs
         retrieved = time.perf_counter()
         draft: Draft | None = None
         for piece in self._generate(query, hits, scope, generator or self.default_generator):
@@ -139,7 +149,7 @@ class Assistant:
             if draft is not None:
                 yield from stream_words(draft)
                 return
-        if is_injection(query.original) or confidence(hits) < self.abstain_threshold or _unknown_names(query, hits):
+        if is_injection(query.original) or confidence(hits) < self.abstain_threshold or self._off_text(query, hits):
             yield from stream_words(abstain())
             return
         generator = self.generators.get(name)
@@ -154,6 +164,23 @@ class Assistant:
         if not draft.abstained and not satisfies(query.expect, quoted, query.original):
             draft = abstain()  # e.g. "how many" answered by text that holds no number
         yield from stream_words(draft)
+
+    def _off_text(self, query: Query, hits: list[ParagraphHit]) -> bool:
+        """The retrieved text is near the question's topic but cannot answer it: a name it never
+        mentions, an attribute it never speaks of ("the capital of Haiti"), a person it only thanks
+        ("what did X say in her briefing"), or a quote it does not contain."""
+        if _unknown_names(query, hits):
+            return True
+        body = [h for h in hits if h.paragraph != 0]
+        sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]
+        subject = reported_subject(query.standalone)
+        if subject is not None and only_acknowledged(subject, sentences):
+            return True
+        if unfound_quotes(query.original, sentences):
+            return True
+        documents = [self.document(d) for d in dict.fromkeys(h.doc_id for h in hits)]
+        vocabulary = {w.removesuffix("s") for d in documents for p in d.paragraphs for w in tokens_of(p.text)}
+        return absent_attribute(query.original, vocabulary) is not None
 
     def _metadata(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None) -> Draft | None:
         doc_id = scope[0] if scope and len(scope) == 1 else (hits[0].doc_id if hits else None)

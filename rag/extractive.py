@@ -12,11 +12,14 @@ exactly the text the answer used.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from index.lexical import tokenize
+from index.model import Document
 from index.sentences import split_sentences
 from rag.answerability import satisfies
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
@@ -32,6 +35,16 @@ ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth
                         re.IGNORECASE)
 
 
+SAME_PARAGRAPH = 0.8  # a runner-up sentence from a paragraph already cited, relative to the best
+OTHER_PARAGRAPH = 0.9  # one that would add a citation
+LIST_FLOOR = 0.75  # a list item's sentence, relative to the best sentence of the answer
+WEIGHT_CACHE = 256  # documents whose word weights are kept
+HEADING_WORDS = 14  # "Third, stepping up support to developing countries' capacity building."
+HEADING_DISCOUNT = 0.85
+REFERS_BACK = re.compile(r"^(it|this|these|that|those|they|such|thus|therefore|however)\b|\bsuch (?!as\b)\w+|"
+                         r"\b(them|in this regard|to this end)\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Scored:
     selected: Selected
@@ -45,17 +58,36 @@ def _sentence_dense(hit: ParagraphHit, start: int, end: int) -> float:
     return max(covering, default=hit.dense * 0.8)
 
 
-def score_sentences(query: Query, hit: ParagraphHit) -> list[Scored]:
+def sentence_weights(document: Document) -> dict[str, float]:
+    """Inverse sentence frequency of each word in `document`: words every sentence shares count little."""
+    sentences = [frozenset(tokenize(p.text[a:b])) for p in document.paragraphs for a, b in split_sentences(p.text)]
+    frequency: Counter[str] = Counter(t for tokens in sentences for t in tokens)
+    return {t: math.log(1 + len(sentences) / n) for t, n in frequency.items()} | {"": math.log(1 + len(sentences))}
+
+
+def _is_heading(text: str) -> bool:
+    """A bare enumerated heading ("Third, stepping up support to ...") names a topic; it answers little."""
+    return bool(ENUMERATED.match(text)) and len(text.split()) <= HEADING_WORDS
+
+
+def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] | None = None) -> list[Scored]:
+    """Sentences of `hit` scored by dense match and by the share of the question's words they hold,
+    each word weighted by how rare it is in the document (`weights`, from `sentence_weights`)."""
     wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
+    weight = (lambda t: weights.get(t, weights[""])) if weights else (lambda t: 1.0)
+    total = sum(weight(t) for t in wanted)
     scored = []
     for start, end in split_sentences(hit.text) or [(0, len(hit.text))]:
-        tokens = frozenset(tokenize(hit.text[start:end]))
-        if len(tokens) < MIN_CONTENT_WORDS or COURTESY.match(hit.text[start:end]):
+        text = hit.text[start:end]
+        tokens = frozenset(tokenize(text))
+        if len(tokens) < MIN_CONTENT_WORDS or COURTESY.match(text):
             continue
-        overlap = len(wanted & tokens) / len(wanted) if wanted else 0.0
+        overlap = sum(weight(t) for t in wanted & tokens) / total if total else 0.0
         value = 0.55 * _sentence_dense(hit, start, end) + 0.45 * overlap + 0.15 * hit.relevance
-        if query.expect and satisfies(query.expect, hit.text[start:end], query.original):
+        if query.expect and satisfies(query.expect, text, query.original):
             value += 0.1  # holds the kind of answer asked for (a number, a date, a name)
+        if _is_heading(text) and not query.wants_points:
+            value *= HEADING_DISCOUNT
         scored.append(Scored(Selected(hit, start, end), value, tokens))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -83,58 +115,93 @@ class ExtractiveGenerator:
 
     def __init__(self, max_sentences: int = 3, list_max: int = 6) -> None:
         self.max_sentences, self.list_max = max_sentences, list_max
+        self._weights: dict[tuple[str, str], dict[str, float]] = {}
+
+    def _scored(self, query: Query, hit: ParagraphHit, documents: DocumentLookup) -> list[Scored]:
+        document = documents(hit.doc_id)
+        key = (document.doc_id, document.hash)
+        if key not in self._weights:
+            if len(self._weights) >= WEIGHT_CACHE:
+                self._weights.pop(next(iter(self._weights)))
+            self._weights[key] = sentence_weights(document)
+        return score_sentences(query, hit, self._weights[key])
 
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft:
         body = [h for h in hits if h.paragraph != 0]  # the heading answers only metadata questions
-        chosen = self._choose(query, body, documents)
+        chosen, reading = self._choose(query, body, documents)
         if not chosen:
             return abstain()
-        return number_citations([c.selected for c in chosen], documents)
+        return number_citations([c.selected for c in chosen], documents, reading)
 
     def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:
         return stream_words(self.generate(query, hits, documents))
 
-    def _choose(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:
-        chosen = self._choose_any(query, hits, documents)
+    def _choose(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup
+                ) -> tuple[list[Scored], bool]:
+        """The sentences, and whether they read in the statement's order (lists) or best first.
+
+        A follow-up asks for something new: sentences the previous answer already quoted are left
+        out, unless nothing else is left.
+        """
         if query.context_text:
-            # A follow-up asks for something new: do not repeat what the previous answer already quoted.
-            fresh = [c for c in chosen if c.selected.text not in query.context_text]
-            return fresh or chosen
-        return chosen
+            said = set(tokenize(query.context_text))
+            chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
+            if chosen:
+                return chosen, reading
+        return self._choose_any(query, hits, documents, lambda s: False)
 
-    def _choose_any(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:
+    def _choose_any(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup,
+                    skip: Callable[[Scored], bool]) -> tuple[list[Scored], bool]:
         if query.wants_points:
-            enumerated = self._enumerated(hits, documents)
+            enumerated = [s for s in self._enumerated(hits, documents) if not skip(s)]
             if len(enumerated) >= 2:
-                return enumerated
+                return enumerated, True
+        scored = {(h.doc_id, h.paragraph): [s for s in self._scored(query, h, documents) if not skip(s)] for h in hits}
         if query.wants_list:
-            return self._list(query, hits)
-        return self._focused(query, hits)
+            return self._list(hits, scored), True
+        return self._focused(query, hits, scored), False
 
-    def _focused(self, query: Query, hits: list[ParagraphHit]) -> list[Scored]:
-        pool = [s for hit in hits[:3] for s in score_sentences(query, hit)]
+    def _focused(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]
+                 ) -> list[Scored]:
+        """The best sentence, with what it leans on, and close runners-up that add something.
+
+        A runner-up from the same paragraph costs no extra citation, so it needs less; one from
+        another paragraph must score nearly as well and cover question words the answer lacks.
+        """
+        pool = [s for hit in hits[:3] for s in scored[(hit.doc_id, hit.paragraph)]]
         pool.sort(key=lambda s: -s.score)
         if not pool:
             return []
-        chosen = [pool[0]]
+        top = pool[0]
+        chosen = [top] + _context(top, pool)
+        wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
         for cand in pool[1:]:
-            if len(chosen) >= self.max_sentences or cand.score < 0.85 * pool[0].score:
+            if len(chosen) >= self.max_sentences + 1 or cand.score < SAME_PARAGRAPH * top.score:
                 break
-            if not _redundant(cand, chosen):
+            if cand in chosen or _redundant(cand, chosen):
+                continue
+            same = _paragraph(cand) in {_paragraph(c) for c in chosen}
+            adds = cand.score >= OTHER_PARAGRAPH * top.score and bool((cand.tokens & wanted) - _covered(chosen))
+            if same or adds:
                 chosen.append(cand)
         return chosen
 
-    def _list(self, query: Query, hits: list[ParagraphHit]) -> list[Scored]:
-        """Best sentence of each comparably relevant paragraph, plus a second one that matches as well."""
+    def _list(self, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]) -> list[Scored]:
+        """Best sentence of each comparably relevant paragraph, plus a second one that matches as well;
+        a bare enumerated heading gives way to the paragraph's best sentence after it."""
         if not hits:
             return []
         top = max(h.relevance for h in hits)
         relevant = [h for h in hits if h.relevance >= 0.75 * top][: self.list_max]
+        best = max((s.score for hit in relevant for s in scored[(hit.doc_id, hit.paragraph)]), default=0.0)
         chosen: list[Scored] = []
         for hit in relevant:
-            ranked = [s for s in score_sentences(query, hit) if not _redundant(s, chosen)]
+            ranked = [s for s in scored[(hit.doc_id, hit.paragraph)] if not _redundant(s, chosen)]
+            if ranked and _is_heading(ranked[0].selected.text):
+                ranked = (_context(ranked[0], ranked) or ranked[:1]) + ranked[1:]
+            ranked = [s for s in ranked if s.score >= LIST_FLOOR * best]  # an item must answer, not just be near
             chosen += ranked[:1] + [s for s in ranked[1:2] if s.score >= 0.9 * ranked[0].score]
-        return chosen
+        return list(dict.fromkeys(chosen))
 
     def _enumerated(self, hits: list[ParagraphHit], documents: DocumentLookup) -> list[Scored]:
         """The opening sentences of the enumerated paragraphs ("First, ...") of the best document."""
@@ -154,3 +221,30 @@ class ExtractiveGenerator:
             if lead is not None:
                 chosen.append(lead)
         return chosen
+
+
+def _repeats(sentence: Scored, said: set[str]) -> bool:
+    """Most of the sentence's words were in the previous answer: it says it again."""
+    return len(sentence.tokens & said) >= 0.8 * len(sentence.tokens)
+
+
+def _paragraph(s: Scored) -> tuple[str, int]:
+    return s.selected.hit.doc_id, s.selected.hit.paragraph
+
+
+def _covered(chosen: list[Scored]) -> frozenset[str]:
+    return frozenset().union(*(c.tokens for c in chosen))
+
+
+def _context(best: Scored, pool: list[Scored]) -> list[Scored]:
+    """What the best sentence cannot be read without: the sentence before one that refers back
+    ("such help", "thank them"), the sentence after a bare enumerated heading ("Third, ...")."""
+    text = best.selected.text
+    siblings = sorted((s for s in pool if _paragraph(s) == _paragraph(best)), key=lambda s: s.selected.start)
+    before = [s for s in siblings if s.selected.end <= best.selected.start]
+    after = [s for s in siblings if s.selected.start >= best.selected.end]
+    if REFERS_BACK.search(text) and before:
+        return [before[-1]]
+    if _is_heading(text) and after:
+        return [max(after, key=lambda s: s.score)]
+    return []

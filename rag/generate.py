@@ -55,8 +55,12 @@ def abstain() -> Draft:
     return Draft(ABSTAIN_TEXT, (), True)
 
 
-def number_citations(selected: list[Selected], documents: DocumentLookup) -> Draft:
-    """Markers in reading order of the sentences; citations ordered by paragraph relevance."""
+def number_citations(selected: list[Selected], documents: DocumentLookup, reading_order: bool = False) -> Draft:
+    """Markers and citations for sentences chosen from paragraphs; citations most relevant first.
+
+    The text groups each paragraph's sentences in their reading order; the paragraphs come most
+    relevant first, or in the statement's order with `reading_order` (lists, enumerated points).
+    """
     by_key: dict[tuple[str, int], list[Selected]] = {}
     for s in selected:
         by_key.setdefault((s.hit.doc_id, s.hit.paragraph), []).append(s)
@@ -68,8 +72,9 @@ def number_citations(selected: list[Selected], documents: DocumentLookup) -> Dra
         hit = parts[0].hit
         quote = " ".join(s.text for s in parts)
         citations.append(Citation(hit.doc_id, documents(hit.doc_id).title, hit.paragraph, hit.text, quote, hit.score))
-    reading = sorted(selected, key=lambda s: (s.hit.doc_id, s.hit.paragraph, s.start))
-    text = " ".join(f"{s.text} [{marker[(s.hit.doc_id, s.hit.paragraph)]}]" for s in reading)
+    paragraphs = sorted(order) if reading_order else order
+    text = " ".join(f"{s.text} [{marker[key]}]" for key in paragraphs
+                    for s in sorted(by_key[key], key=lambda s: s.start))
     return Draft(text, tuple(citations), False)
 
 

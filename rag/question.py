@@ -44,9 +44,10 @@ _METADATA = {
                           re.IGNORECASE),
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke)", re.IGNORECASE),
-    "venue": re.compile(r"\b(where|which|what)\b.*\b(body|forum|organ|venue|occasion|event|meeting)\b.*\b(deliver|"
-                        r"given|made|statement|speech|remarks|held|speak|spoke|give|take place)|\bwhere\b.*\b(deliver|"
-                        r"given|statement|speech|remarks|spoke)", re.IGNORECASE),
+    "venue": re.compile(r"\b(where|(at|in) (which|what))\b.*\b(deliver\w*|given|made|held|spoke|speak|give|take "
+                        r"place|took place)\b|\b(which|what) (\w+ )?(body|forum|organ|venue|occasion|event|meeting)\b.*"
+                        r"\b(was|were|is)\b.*\b(deliver\w*|given|made|held)\b|\bwhere\b.*\b(statement|speech|remarks)\b",
+                        re.IGNORECASE),
     "title": re.compile(r"\b(speaker'?s?|his|her) (title|position|rank|office)\b|\btitle of the (statement|speech|"
                         r"remarks)\b|\bwhat (is|was) the (statement|speech) (called|titled)|\b(topic|subject|theme) of "
                         r"the (open )?(debate|meeting|statement|speech|remarks)", re.IGNORECASE),
@@ -54,7 +55,9 @@ _METADATA = {
 
 
 _INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|"
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous|text|document|"
+    r"context|sources?)\b|\b(say|tell me|state|write|claim|pretend)( that)? the (speech|statement|text|document|"
+    r"speaker) \w+s\b|"
     r"\bsystem prompt\b|\bdeveloper mode\b|\byou are now\b|\bjailbreak\b|^\s*(system|assistant)\s*:",
     re.IGNORECASE,
 )
