@@ -1,11 +1,12 @@
 """A torch-free embedder for BERT-style sentence-transformers models, for a fast cold start.
 
 Importing sentence-transformers (and with it torch and transformers) costs seconds, while a
-question needs one forward pass of a small encoder. `NumpyBertEmbedder` reads the model's own
-files (`model.safetensors` with `safetensors.numpy`, `tokenizer.json` with `tokenizers`) and runs
-the BERT forward pass in numpy with the same pooling as the model's sentence-transformers recipe
-(mean of token states, then L2 normalisation), so its vectors match `SentenceTransformerEmbedder`
-to float precision. `inspect_model` accepts only the layout it implements (a local folder with a
+question needs one forward pass of a small encoder. `BertEmbedder` reads the model's own files
+(`model.safetensors` with `safetensors.numpy`, `tokenizer.json` with `tokenizers`), looks up the
+embeddings in numpy, runs the encoder layers on ONNX Runtime (`index/onnx_embed.py`) or, where that
+is unavailable or fails, in numpy, and pools as the model's sentence-transformers recipe does (mean
+of token states, then L2 normalisation), so its vectors match `SentenceTransformerEmbedder` to float
+precision. `inspect_model` accepts only the layout it implements (a local folder with a
 BERT encoder, absolute positions, GELU, mean pooling, optional Normalize); `query_embedder` falls
 back to sentence-transformers for anything else.
 """
@@ -13,6 +14,7 @@ back to sentence-transformers for anything else.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,8 @@ import numpy as np
 
 from index.embed import Embedder, SentenceTransformerEmbedder, resolve_model
 from index.errors import InputError
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_MODULES = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
                      "sentence_transformers.models.Normalize")
@@ -119,17 +123,26 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     return (x - mean) / np.sqrt(var + eps) * weight + bias
 
 
-class NumpyBertEmbedder:
-    """Mean-pooled, normalised BERT sentence embeddings computed with numpy (no torch)."""
+class BertEmbedder:
+    """Mean-pooled, normalised BERT sentence embeddings without torch: ONNX Runtime, else numpy."""
 
-    def __init__(self, name: str, spec: BertSpec) -> None:
-        self.name, self.spec = name, spec
+    def __init__(self, name: str, spec: BertSpec, accelerate: bool = True) -> None:
+        self.name, self.spec, self.accelerate = name, spec, accelerate
         self._weights: dict[str, np.ndarray] | None = None
+        self._numpy: dict[str, np.ndarray] | None = None
         self._tokenizer: Any = None
+        self._encoder: Any = None  # index.onnx_embed.OnnxEncoder while it works
+        self._errors: tuple[type[BaseException], ...] = ()
 
     @property
     def dimension(self) -> int:
         return self.spec.dimension
+
+    @property
+    def accelerated(self) -> bool:
+        """Whether the encoder layers run on ONNX Runtime (decided on first use)."""
+        self._load()
+        return self._encoder is not None
 
     def _load(self) -> tuple[dict[str, np.ndarray], Any]:
         if self._weights is None:
@@ -140,7 +153,11 @@ class NumpyBertEmbedder:
             tokenizer.enable_truncation(max_length=self.spec.max_tokens)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             self._tokenizer = tokenizer
-            self._weights = _transposed(load_file(str(self.spec.folder / "model.safetensors")))
+            self._weights = load_file(str(self.spec.folder / "model.safetensors"))
+            if self.accelerate:
+                from index.onnx_embed import onnx_encoder, ort_errors
+
+                self._encoder, self._errors = onnx_encoder(self.spec, self._weights), ort_errors()
         return self._weights, self._tokenizer
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
@@ -148,10 +165,9 @@ class NumpyBertEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        with _one_blas_thread():
-            for start in range(0, len(order), batch_size):
-                rows = order[start : start + batch_size]
-                out[rows] = self._embed_batch([texts[i] for i in rows])
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self._embed_batch([texts[i] for i in rows])
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -173,9 +189,21 @@ class NumpyBertEmbedder:
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.spec.eps)
+        if self._encoder is not None:
+            try:
+                return self._encoder(x, mask)  # type: ignore[no-any-return]
+            except self._errors as e:
+                log.warning("ONNX Runtime failed (%s): using the numpy forward pass from now on", e)
+                self._encoder = None
+        return self._numpy_layers(w, x, mask)
+
+    def _numpy_layers(self, w: dict[str, np.ndarray], x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if self._numpy is None:
+            self._numpy = _transposed(w)
         bias = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)  # padding gets no attention
-        for layer in range(self.spec.layers):
-            x = self._layer(w, f"encoder.layer.{layer}.", x, bias)
+        with _one_blas_thread():
+            for layer in range(self.spec.layers):
+                x = self._layer(self._numpy, f"encoder.layer.{layer}.", x, bias)
         return x
 
     def _layer(self, w: dict[str, np.ndarray], p: str, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -211,13 +239,12 @@ def _one_blas_thread() -> Any:
 
 
 def _transposed(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Store each dense layer's weight as a contiguous (in, out) matrix, once: multiplying by a transposed
+    """Each dense layer's weight as a contiguous (in, out) matrix, made once: multiplying by a transposed
     view costs about 1.6x as much on every query."""
-    import numpy as np
-
-    for name in [n for n in weights if n.endswith(".weight") and weights[n].ndim == 2 and "embeddings" not in n]:
-        weights[name[: -len(".weight")] + ".weight_t"] = np.ascontiguousarray(weights.pop(name).T)
-    return weights
+    dense = [n for n in weights if n.endswith(".weight") and weights[n].ndim == 2 and "embeddings" not in n]
+    out = {name: value for name, value in weights.items() if name not in dense}
+    out.update({name[: -len(".weight")] + ".weight_t": np.ascontiguousarray(weights[name].T) for name in dense})
+    return out
 
 
 def _linear(w: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
@@ -226,8 +253,8 @@ def _linear(w: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
 
 
 def query_embedder(name: str) -> Embedder:
-    """The fastest embedder that gives this model's exact vectors: numpy when supported, else torch."""
+    """The fastest embedder that gives this model's exact vectors: torch-free when supported, else torch."""
     spec = spec_for(name)
     if spec is None:
         return SentenceTransformerEmbedder(name)
-    return NumpyBertEmbedder(name, spec)
+    return BertEmbedder(name, spec)

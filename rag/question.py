@@ -46,8 +46,7 @@ _METADATA = {
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke)", re.IGNORECASE),
     "venue": re.compile(r"\b(where|(at|in) (which|what))\b.*\b(deliver\w*|given|made|held|spoke|speak|give|take "
                         r"place|took place)\b|\b(which|what) (\w+ )?(body|forum|organ|venue|occasion|event|meeting)\b.*"
-                        r"\b(was|were|is)\b.*\b(deliver\w*|given|made|held)\b|\bwhere\b.*\b(statement|speech|remarks)\b",
-                        re.IGNORECASE),
+                        r"\b(was|were|is)\b.*\b(deliver\w*|given|made|held)\b", re.IGNORECASE),
     "title": re.compile(r"\b(speaker'?s?|his|her) (title|position|rank|office)\b|\btitle of the (statement|speech|"
                         r"remarks)\b|\bwhat (is|was) the (statement|speech) (called|titled)|\b(topic|subject|theme) of "
                         r"the (open )?(debate|meeting|statement|speech|remarks)", re.IGNORECASE),
@@ -105,7 +104,9 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     follow = is_follow_up(question, history)
     previous_user = next((t.content for t in reversed(history) if t.role == "user"), "")
     previous_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    standalone = f"{previous_user} {question}".strip() if follow else question
+    context = strip_markers(previous_answer) if follow else ""
+    # what the conversation is about: the last question and what the answer said, then the new question
+    standalone = " ".join(part for part in (previous_user, context, question) if part) if follow else question
     metadata = next((name for name, rx in _METADATA.items() if rx.search(question)), None)
     return Query(
         original=question,
@@ -114,6 +115,6 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         wants_list=bool(_LIST.search(question)),
         wants_points=bool(_POINTS.search(question)),
         metadata=metadata,  # type: ignore[arg-type]
-        context_text=strip_markers(previous_answer) if follow else "",
+        context_text=context,
         expect=expected_type(question),
     )

@@ -2,7 +2,9 @@
 
 Vectors are compared with the bundled model run by sentence-transformers (the session `embedder`) on
 real UN General Debate paragraphs, including ones longer than the model's 256 word pieces, which
-must be truncated the same way. Folders it cannot run exactly must fall back to sentence-transformers.
+must be truncated the same way, an empty and a blank text and non-Latin scripts; both forward passes
+(ONNX Runtime, and the numpy one it falls back to) must match. Folders it cannot run exactly must
+fall back to sentence-transformers. The ONNX Runtime fallbacks are in tests/test_onnx_embed.py.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pytest
 
 from index.embed import DEFAULT_MODEL, SentenceTransformerEmbedder, bundled_model_path
-from index.fast_embed import NumpyBertEmbedder, inspect_model, query_embedder, spec_for
+from index.fast_embed import BertEmbedder, inspect_model, query_embedder, spec_for
 
 REPO = Path(__file__).resolve().parents[1]
 SESSION = REPO.parent / "shared" / "corpus" / "external" / "ungdc_2014_2024" / "session_78_2023"
@@ -33,14 +35,22 @@ def real_paragraphs() -> list[str]:
         texts += paragraphs[1:3] if number < 5 else []
         every += paragraphs
     longest = sorted(every, key=len)[-2:]
-    return [*texts, *longest, "What does the statement say about Haiti?"]
+    return [*texts, *longest, "", "   ", "Ça coûte 5 € à Genève — 北京, Кыргызстан 🙂",
+            "What does the statement say about Haiti?"]
 
 
-@pytest.fixture(scope="module")
-def fast() -> NumpyBertEmbedder:
-    embedder = query_embedder(DEFAULT_MODEL)
-    assert isinstance(embedder, NumpyBertEmbedder)
+@pytest.fixture(scope="module", params=["onnxruntime", "numpy"])
+def fast(request: pytest.FixtureRequest) -> BertEmbedder:
+    spec = spec_for(DEFAULT_MODEL)
+    assert spec is not None
+    embedder = BertEmbedder(DEFAULT_MODEL, spec, accelerate=request.param == "onnxruntime")
+    assert embedder.accelerated == (request.param == "onnxruntime")
     return embedder
+
+
+def test_questions_get_the_onnx_runtime_forward_pass() -> None:
+    chosen = query_embedder(DEFAULT_MODEL)
+    assert isinstance(chosen, BertEmbedder) and chosen.accelerated
 
 
 def test_the_bundled_model_is_supported_with_its_own_settings() -> None:
@@ -50,7 +60,7 @@ def test_the_bundled_model_is_supported_with_its_own_settings() -> None:
 
 
 @pytest.mark.slow
-def test_vectors_match_sentence_transformers_on_real_paragraphs(fast: NumpyBertEmbedder, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_vectors_match_sentence_transformers_on_real_paragraphs(fast: BertEmbedder, embedder) -> None:  # type: ignore[no-untyped-def]
     texts = real_paragraphs()
     _, tokenizer = fast._load()
     lengths = [len(tokenizer.encode(t).ids) for t in texts]
@@ -64,7 +74,7 @@ def test_vectors_match_sentence_transformers_on_real_paragraphs(fast: NumpyBertE
     assert np.allclose(fast.embed_query(texts[-1]), reference[-1], atol=1e-4)
 
 
-def test_batching_does_not_change_vectors(fast: NumpyBertEmbedder) -> None:
+def test_batching_does_not_change_vectors(fast: BertEmbedder) -> None:
     texts = real_paragraphs()[:6]
     together = fast.embed(texts, batch_size=4)
     alone = np.stack([fast.embed_query(t) for t in texts])
@@ -88,7 +98,7 @@ def edit_json(path: Path, **changes: object) -> None:
 
 def test_a_copy_of_the_bundled_folder_is_supported(tmp_path: Path) -> None:
     folder = copy_model(tmp_path)
-    assert isinstance(query_embedder(str(folder)), NumpyBertEmbedder)
+    assert isinstance(query_embedder(str(folder)), BertEmbedder)
 
 
 @pytest.mark.parametrize("change", ["cls pooling", "dense layer", "no safetensors", "gelu_new activation",
