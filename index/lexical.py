@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # a language has few word forms; questions and sentences reuse them
 def stem(word: str) -> str:
     """A light, deterministic suffix stripper (plural, -ing, -ed, -ly, final e); enough to match word forms."""
     for suffix, keep in _SUFFIXES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 def content_hash(text: str, length: int = 16) -> str:
@@ -22,7 +23,7 @@ class Paragraph:
     number: int
     text: str
 
-    @property
+    @cached_property
     def hash(self) -> str:
         return content_hash(self.text)
 
@@ -40,7 +41,7 @@ class Document:
     source: str = ""  # the path it was read from, for messages only
     heading: str = ""  # the heading lines as printed (title, dateline), cited as paragraph 0
 
-    @property
+    @cached_property
     def hash(self) -> str:
         """Hash of everything that is stored: metadata and paragraphs, not the source path."""
         parts = [self.doc_id, self.title, self.speaker or "", self.date or "", self.venue or ""]

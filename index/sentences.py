@@ -10,6 +10,7 @@ point, so they never split. The function is pure: the same text always gives the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A run of sentence punctuation, then closing quotes/brackets, then whitespace or the end.
 _CANDIDATE = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s|$)")
@@ -30,6 +31,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     Every non-whitespace character of `text` lies in exactly one span; `text[start:end]` never
     begins or ends with whitespace. Text with no sentence end is one span; blank text has none.
     """
+    return list(_spans(text))
+
+
+@lru_cache(maxsize=4096)  # answering splits the same retrieved paragraphs question after question
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = _skip_space(text, 0)
     for match in _CANDIDATE.finditer(text, start):
@@ -39,7 +45,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     end = len(text.rstrip())
     if start < end:
         spans.append((start, end))
-    return spans
+    return tuple(spans)
 
 
 def _skip_space(text: str, index: int) -> int:

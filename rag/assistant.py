@@ -33,6 +33,7 @@ from rag.retrieve import HybridRetriever, ParagraphHit
 from rag.settings import GeneratorName, Settings, validate_question
 
 FOLLOW_UP_BOOST = 0.5
+VOCABULARY_CACHE = 256  # documents whose word sets are kept
 NAME_MISS_DENSE = 0.45  # below this, a question naming something absent from the text is off topic
 
 
@@ -66,6 +67,7 @@ class Assistant:
         self.store, self.retriever, self.generators = store, retriever, generators
         self.top_k, self.abstain_threshold, self.default_generator = top_k, abstain_threshold, default_generator
         self._known: set[str] | None = None
+        self._words: dict[tuple[str, str], frozenset[str]] = {}
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
@@ -178,9 +180,18 @@ class Assistant:
             return True
         if unfound_quotes(query.original, sentences):
             return True
-        documents = [self.document(d) for d in dict.fromkeys(h.doc_id for h in hits)]
-        vocabulary = {w.removesuffix("s") for d in documents for p in d.paragraphs for w in tokens_of(p.text)}
+        vocabulary = set().union(*(self._vocabulary(d) for d in dict.fromkeys(h.doc_id for h in hits)))
         return absent_attribute(query.original, vocabulary) is not None
+
+    def _vocabulary(self, doc_id: str) -> frozenset[str]:
+        """The words a document uses (plural s folded), kept for the documents asked about lately."""
+        document = self.document(doc_id)
+        key = (doc_id, document.hash)
+        if key not in self._words:
+            if len(self._words) >= VOCABULARY_CACHE:
+                self._words.pop(next(iter(self._words)))
+            self._words[key] = frozenset(w.removesuffix("s") for p in document.paragraphs for w in tokens_of(p.text))
+        return self._words[key]
 
     def _metadata(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None) -> Draft | None:
         doc_id = scope[0] if scope and len(scope) == 1 else (hits[0].doc_id if hits else None)
