@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from index.lexical import tokenize
 from index.model import Document
 from index.sentences import split_sentences
-from rag.answerability import satisfies
+from rag.answerability import names_in, satisfies
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query
 from rag.retrieve import ParagraphHit
@@ -41,6 +41,14 @@ LIST_FLOOR = 0.75  # a list item's sentence, relative to the best sentence of th
 WEIGHT_CACHE = 256  # documents whose word weights are kept
 HEADING_WORDS = 14  # "Third, stepping up support to developing countries' capacity building."
 HEADING_DISCOUNT = 0.85
+SHAPE_BONUS = 0.05
+RANK_WEIGHT = 0.5  # the fused retrieval score of the sentence's paragraph
+ASKS_EXAMPLES = re.compile(r"\b(examples?|for instance|such as|(which|what) (kinds|types|sorts))\b", re.IGNORECASE)
+GIVES_EXAMPLES = re.compile(r"\b(such as|including|for example|for instance|e\.g\.|like)\b", re.IGNORECASE)
+ASKS_WHO = re.compile(r"^\s*(who|whom)\b", re.IGNORECASE)
+CONTEXT_WEIGHT = 0.3  # words a follow-up takes from the conversation, against its own
+REPEATED = 0.8  # share of a sentence's words already in the previous answer
+DENSE, FOLLOW_UP_DENSE = 0.55, 0.35  # share of the dense match in a sentence's score (the rest: words)
 REFERS_BACK = re.compile(r"^(it|this|these|that|those|they|such|thus|therefore|however)\b|\bsuch (?!as\b)\w+|"
                          r"\b(them|in this regard|to this end)\b", re.IGNORECASE)
 
@@ -73,9 +81,17 @@ def _is_heading(text: str) -> bool:
 def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] | None = None) -> list[Scored]:
     """Sentences of `hit` scored by dense match and by the share of the question's words they hold,
     each word weighted by how rare it is in the document (`weights`, from `sentence_weights`)."""
-    wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
-    weight = (lambda t: weights.get(t, weights[""])) if weights else (lambda t: 1.0)
+    asked = set(tokenize(query.original))
+    context = set(tokenize(query.standalone)) - asked if query.is_follow_up else set()
+    idf = (lambda t: weights.get(t, weights[""])) if weights else (lambda t: 1.0)
+
+    def weight(t: str) -> float:  # a follow-up's own words choose the sentence; the conversation's help
+        return idf(t) * (CONTEXT_WEIGHT if t in context else 1.0)
+
+    wanted = asked | context
     total = sum(weight(t) for t in wanted)
+    # dense scores compare sentences with the whole conversation; a follow-up's own words weigh more
+    dense_share = FOLLOW_UP_DENSE if query.is_follow_up else DENSE
     scored = []
     for start, end in split_sentences(hit.text) or [(0, len(hit.text))]:
         text = hit.text[start:end]
@@ -83,13 +99,25 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
         if len(tokens) < MIN_CONTENT_WORDS or COURTESY.match(text):
             continue
         overlap = sum(weight(t) for t in wanted & tokens) / total if total else 0.0
-        value = 0.55 * _sentence_dense(hit, start, end) + 0.45 * overlap + 0.15 * hit.relevance
+        value = dense_share * _sentence_dense(hit, start, end) + (1 - dense_share) * overlap + 0.15 * hit.relevance
+        value += RANK_WEIGHT * hit.score
         if query.expect and satisfies(query.expect, text, query.original):
             value += 0.1  # holds the kind of answer asked for (a number, a date, a name)
+        value += SHAPE_BONUS * _has_shape(query.original, text)
         if _is_heading(text) and not query.wants_points:
             value *= HEADING_DISCOUNT
         scored.append(Scored(Selected(hit, start, end), value, tokens))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _has_shape(question: str, text: str) -> bool:
+    """The sentence has the form the question's wording asks for: examples for "which examples",
+    a name for "who ..."."""
+    if ASKS_EXAMPLES.search(question):
+        return bool(GIVES_EXAMPLES.search(text))
+    if ASKS_WHO.match(question):
+        return bool(set(names_in(text)) - set(names_in(question)))
+    return False
 
 
 def _redundant(candidate: Scored, chosen: list[Scored]) -> bool:
@@ -225,7 +253,7 @@ class ExtractiveGenerator:
 
 def _repeats(sentence: Scored, said: set[str]) -> bool:
     """Most of the sentence's words were in the previous answer: it says it again."""
-    return len(sentence.tokens & said) >= 0.8 * len(sentence.tokens)
+    return len(sentence.tokens & said) >= REPEATED * len(sentence.tokens)
 
 
 def _paragraph(s: Scored) -> tuple[str, int]:
