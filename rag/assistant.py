@@ -132,10 +132,12 @@ class Assistant:
         return self._known
 
     def _retrieve(self, query: Query, scope: list[str] | None, k: int) -> list[ParagraphHit]:
+        """The k best body paragraphs, and the heading too when it ranks among them (it answers only
+        metadata questions, so it must not take a body paragraph's place)."""
         boost = self._topic_boost(query, scope)
-        retriever = ParagraphRetriever(hybrid=self.retriever, k=k, doc_ids=scope, boost=boost)
-        state = retrieval_chain(retriever).invoke({"query": query})
-        return list(state["hits"])
+        retriever = ParagraphRetriever(hybrid=self.retriever, k=k + 1, doc_ids=scope, boost=boost)
+        hits = list(retrieval_chain(retriever).invoke({"query": query})["hits"])
+        return hits if any(h.paragraph == 0 for h in hits[:k]) else hits[:k]
 
     def _topic_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
         """For a follow-up, the paragraphs the previous answer quoted are what 'that' refers to."""

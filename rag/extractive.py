@@ -37,6 +37,7 @@ ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth
 
 SAME_PARAGRAPH = 0.8  # a runner-up sentence from a paragraph already cited, relative to the best
 OTHER_PARAGRAPH = 0.9  # one that would add a citation
+LIST_PARAGRAPH = 0.75  # a list item's paragraph, relative to the most relevant one
 LIST_FLOOR = 0.75  # a list item's sentence, relative to the best sentence of the answer
 WEIGHT_CACHE = 256  # documents whose word weights are kept
 HEADING_WORDS = 14  # "Third, stepping up support to developing countries' capacity building."
@@ -220,7 +221,7 @@ class ExtractiveGenerator:
         if not hits:
             return []
         top = max(h.relevance for h in hits)
-        relevant = [h for h in hits if h.relevance >= 0.75 * top][: self.list_max]
+        relevant = [h for h in hits if h.relevance >= LIST_PARAGRAPH * top][: self.list_max]
         best = max((s.score for hit in relevant for s in scored[(hit.doc_id, hit.paragraph)]), default=0.0)
         chosen: list[Scored] = []
         for hit in relevant:
