@@ -37,8 +37,7 @@ ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth
 
 SAME_PARAGRAPH = 0.8  # a runner-up sentence from a paragraph already cited, relative to the best
 OTHER_PARAGRAPH = 0.9  # one that would add a citation
-LIST_PARAGRAPH = 0.75  # a list item's paragraph, relative to the most relevant one
-LIST_FLOOR = 0.75  # a list item's sentence, relative to the best sentence of the answer
+LIST_FLOOR = 0.8  # a list item's sentence, relative to the best sentence of the answer
 WEIGHT_CACHE = 256  # documents whose word weights are kept
 HEADING_WORDS = 14  # "Third, stepping up support to developing countries' capacity building."
 HEADING_DISCOUNT = 0.85
@@ -216,12 +215,11 @@ class ExtractiveGenerator:
         return chosen
 
     def _list(self, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]) -> list[Scored]:
-        """Best sentence of each comparably relevant paragraph, plus a second one that matches as well;
-        a bare enumerated heading gives way to the paragraph's best sentence after it."""
+        """The best sentence of each retrieved paragraph that answers nearly as well as the best one,
+        plus a second that matches as well; a bare enumerated heading gives way to the sentence after it."""
         if not hits:
             return []
-        top = max(h.relevance for h in hits)
-        relevant = [h for h in hits if h.relevance >= LIST_PARAGRAPH * top][: self.list_max]
+        relevant = [h for h in hits if h.paragraph != 0][: self.list_max]
         best = max((s.score for hit in relevant for s in scored[(hit.doc_id, hit.paragraph)]), default=0.0)
         chosen: list[Scored] = []
         for hit in relevant:
