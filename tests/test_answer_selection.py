@@ -82,7 +82,7 @@ def test_near_topic_questions_the_text_cannot_answer_abstain(assistant, question
 def test_near_misses_of_those_rules_still_answer(assistant, question: str, paragraph: int, fact: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question)
     assert not answer.abstained
-    assert answer.citations[0].paragraph == paragraph
+    assert paragraph in [c.paragraph for c in answer.citations]
     assert fact in answer.answer
 
 
