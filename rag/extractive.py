@@ -1,13 +1,15 @@
 """The default answer generator: no LLM, the answer is made of the statement's own sentences.
 
-Each sentence of the retrieved paragraphs is scored by how well the question matches it (the dense
-score of the best sentence window that contains it, and the share of the question's content words
-it contains). One answer sentence per claim, each followed by the marker of its paragraph. A list
-question takes the best sentence of each comparably relevant paragraph; when it asks for the points
-of a statement and the statement enumerates them ("First, ...", "Second, ..."), the answer takes
-the opening sentence of every enumerated paragraph. Redundant sentences are skipped; the answer
-reads in the statement's order. Every sentence is quoted verbatim, so each citation's quote is
-exactly the text the answer used.
+Each sentence of the retrieved paragraphs is scored by the dense score of the best sentence window
+that contains it, the share of the question's words it holds (each word weighted by how rare it is
+in the document, so "crime" in a speech about crime counts little), its paragraph's retrieval
+score, and whether it has the shape asked for (a number, a date, a name, examples). A focused
+answer takes the best sentence, the sentence it leans on ("such help" needs the one before), and
+close runners-up that add something; a list takes the best sentence of every retrieved paragraph
+that answers nearly as well; a question about the statement's points takes the opening sentence of
+each enumerated paragraph ("First, ...", "Second, ..."). A follow-up does not repeat what the
+previous answer quoted. Every sentence is quoted verbatim, so each citation's quote is exactly the
+text the answer used.
 """
 
 from __future__ import annotations
