@@ -109,8 +109,8 @@ class HybridRetriever:
         for key, extra in boost.items():
             if key in scores:
                 scores[key] += extra * best_possible
-        normalised = {key: min(1.0, s / best_possible) for key, s in scores.items()}
-        return sorted(normalised.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(scores, key=lambda key: (-scores[key], key))  # before capping, so boosted ties keep order
+        return [(key, min(1.0, scores[key] / best_possible)) for key in ranked]
 
     def _is_current(self, hit: ChunkHit) -> bool:
         text = self._text((hit.doc_id, hit.paragraph))
