@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Texts per forward pass. A batch is padded to its longest text and attention grows with the square
+# of that length, so small batches of length-sorted texts waste the least: on UN statements MiniLM
+# spends about 20% less CPU at 16 than at sentence-transformers' customary 64 (8 saves little more).
+EMBED_BATCH = 16
+
 
 class Status(StrEnum):
     ADDED = "added"
@@ -93,16 +98,27 @@ def _ready(writes: list[Future[list[tuple[int, DocResult]]]]) -> list[tuple[int,
     return items
 
 
+def _slices(total: int, size: int) -> list[tuple[int, int]]:
+    """Near-equal consecutive slices of at least `size` (unless `total` is smaller), at most 2 * `size`.
+
+    The model sorts each call's texts by length, so a call's batches are homogeneous only when the
+    call is large: 521 chunks as 512 + 9 would cost the 9 a padded batch of their own.
+    """
+    parts = max(1, total // size)
+    return [(total * i // parts, total * (i + 1) // parts) for i in range(parts)] if total else []
+
+
 class Ingestor:
     """Ingests documents into one store with one embedder and chunker.
 
-    New chunks of consecutive documents are embedded together, `flush_chunks` at a time, because the
-    model runs at full speed only on large batches of similar lengths (a 60-chunk document alone
-    wastes much of its batch on padding); each document is still committed on its own.
+    New chunks of consecutive documents are embedded together, at least `flush_chunks` per call,
+    because the model sorts a call's texts by length and wastes least on padding when each batch
+    holds texts of similar length (a 60-chunk document alone has few of each length); each document
+    is still committed on its own.
     """
 
     def __init__(self, store: VectorStore, embedder: Embedder, config: ChunkerConfig = ChunkerConfig(),
-                 batch_size: int = 64, flush_chunks: int = 512) -> None:
+                 batch_size: int = EMBED_BATCH, flush_chunks: int = 512) -> None:
         self.store, self.embedder, self.config, self.batch_size = store, embedder, config, batch_size
         self.flush_chunks = max(1, flush_chunks)
         ensure_manifest(store, wanted_manifest(embedder, config))
@@ -185,8 +201,8 @@ class Ingestor:
 
     def _embed(self, jobs: list[_Job]) -> Iterator[tuple[list[Chunk], np.ndarray]]:
         todo = [c for job in jobs for c in job.todo]
-        for start in range(0, len(todo), self.flush_chunks):
-            chunks = todo[start : start + self.flush_chunks]
+        for start, end in _slices(len(todo), self.flush_chunks):
+            chunks = todo[start:end]
             yield chunks, self.embedder.embed([c.text for c in chunks], batch_size=self.batch_size)
 
     def _commit_after(self, jobs: list[_Job], stored: list[Future[None]]) -> list[tuple[int, DocResult]]:

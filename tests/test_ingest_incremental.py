@@ -113,15 +113,22 @@ def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, cor
     expected = chunk_texts(corpus)
     total = sum(len(t) for t in expected.values())
     first_doc, second_doc = sorted(expected)[:2]
-    assert len(expected[second_doc]) > 3
-    # With 3 chunks per call every document is its own flush: stop on the second call of the second document.
-    interrupted = Recorder(embedder, fail_after=-(-len(expected[first_doc]) // 3) + 1)
+    assert len(expected[second_doc]) >= 6
+    # With flush_chunks=3 every document is its own flush, embedded in several calls: see which calls
+    # an uninterrupted run makes, then stop on the second call of the second document.
+    rehearsal = Recorder(embedder)
+    Ingestor(open_store(tmp_path / "rehearsal"), rehearsal, flush_chunks=3).ingest_paths([corpus])
+    sizes = [len(call) for call in rehearsal.calls]
+    first_calls = next(i for i in range(len(sizes) + 1) if sum(sizes[:i]) == len(expected[first_doc]))
+    interrupted = Recorder(embedder, fail_after=first_calls + 1)
     with pytest.raises(KeyboardInterrupt):
         Ingestor(open_store(tmp_path / "index"), interrupted, flush_chunks=3).ingest_paths([corpus])
     committed = {d.doc_id for d in open_store(tmp_path / "index").documents()}
     assert committed == {first_doc}
     kept = len(stored_ids(tmp_path / "index"))
-    assert kept == len(interrupted.embedded) == len(expected[first_doc]) + 3  # stored, though not yet committed
+    second_part = sizes[first_calls]
+    assert 3 <= second_part < len(expected[second_doc])  # a part of the second document, not all of it
+    assert kept == len(interrupted.embedded) == len(expected[first_doc]) + second_part  # stored, not committed
 
     resumed = Recorder(embedder)
     results = Ingestor(open_store(tmp_path / "index"), resumed, flush_chunks=3).ingest_paths([corpus])
