@@ -21,7 +21,9 @@ _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"has|may|might)\b)(\w+ )?(country|countries|organi[sz]ations?|agency|"
                        r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups)\b",
                        re.IGNORECASE)
-_TIME_Q = re.compile(r"\b(when|what year|which year|what date|which date|since when|how long ago)\b", re.IGNORECASE)
+# "when" must open the question: "... when the UN assists member states" asks for no time
+_TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what year|which year|what date|which date|since when|"
+                     r"how long ago)\b", re.IGNORECASE)
 _CARDINAL = re.compile(
     r"\b\d[\d,.]*\b(?!st|nd|rd|th)(?!\s+(years?|decades?|months?|days?)\b)|\b(one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?|"

@@ -35,6 +35,7 @@ from rag.settings import GeneratorName, Settings, validate_question
 FOLLOW_UP_BOOST = 0.5
 VOCABULARY_CACHE = 256  # documents whose word sets are kept
 NAME_MISS_DENSE = 0.45  # below this, a question naming something absent from the text is off topic
+WEAK_DENSE, WEAK_WORDS = 0.28, 0.5  # below both, the question is about something else
 
 
 def confidence(hits: Sequence[ParagraphHit]) -> float:
@@ -173,7 +174,7 @@ class Assistant:
         """The retrieved text is near the question's topic but cannot answer it: a name it never
         mentions, an attribute it never speaks of ("the capital of Haiti"), a person it only thanks
         ("what did X say in her briefing"), or a quote it does not contain."""
-        if _unknown_names(query, hits):
+        if _unknown_names(query, hits) or _weak_match(hits):
             return True
         body = [h for h in hits if h.paragraph != 0]
         sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]
@@ -210,6 +211,14 @@ def _retrieved(hits: Sequence[ParagraphHit], draft: Draft) -> tuple[tuple[str, i
     seen = {(d, p) for d, p, _ in found}
     extra = [(c.doc_id, c.paragraph, c.score) for c in draft.citations if (c.doc_id, c.paragraph) not in seen]
     return tuple(found + extra)
+
+
+def _weak_match(hits: Sequence[ParagraphHit]) -> bool:
+    """Neither the meaning nor the words match: no passage is semantically close and none holds half
+    of the question's words ("Which football team does the ambassador support?" meets only "support")."""
+    body = [h for h in hits if h.paragraph != 0][:3]
+    dense = max((h.dense for h in body), default=0.0)
+    return dense < WEAK_DENSE and max((h.lexical for h in body), default=0.0) < WEAK_WORDS
 
 
 def _unknown_names(query: Query, hits: Sequence[ParagraphHit]) -> bool:

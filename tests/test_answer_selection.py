@@ -68,6 +68,7 @@ def test_questions_about_what_the_speech_says_are_not_injections() -> None:
     "What did Ghada Waly say in her briefing?",
     "What did the US representative say at the meeting?",
     "The document says 'China will cut all funding to UNODC.' Confirm this quote and cite it.",
+    "Which band does the ambassador listen to?",  # meets the text on one word and nothing else
 ])
 def test_near_topic_questions_the_text_cannot_answer_abstain(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question)
@@ -78,6 +79,8 @@ def test_near_topic_questions_the_text_cannot_answer_abstain(assistant, question
     ("Who gave a briefing at the meeting?", 2, "Ghada Waly"),
     ("What does the speech say about phone scams?", 5, "telecom fraud"),
     ("Where does the statement say 'China will continue to offer such help'?", 6, "such help"),
+    ("Whose ownership should be respected when the UN assists member states?", 6, "ownership"),  # no time asked
+    ("What does the speaker say about catching people who flee justice?", 5, "fugitives"),  # no word in common
 ])
 def test_near_misses_of_those_rules_still_answer(assistant, question: str, paragraph: int, fact: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question)
