@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # of that length, so small batches of length-sorted texts waste the least: on UN statements MiniLM
 # spends about 20% less CPU at 16 than at sentence-transformers' customary 64 (8 saves little more).
 EMBED_BATCH = 16
+EMBED_GROUP = 8 * EMBED_BATCH  # texts per model call; each call's vectors are stored while the next is embedded
 
 
 class Status(StrEnum):
@@ -98,29 +99,29 @@ def _ready(writes: list[Future[list[tuple[int, DocResult]]]]) -> list[tuple[int,
     return items
 
 
-def _slices(total: int, size: int) -> list[tuple[int, int]]:
-    """Near-equal consecutive slices of at least `size` (unless `total` is smaller), at most 2 * `size`.
+def _groups(chunks: list[Chunk], size: int) -> list[list[Chunk]]:
+    """`chunks` longest first (the order the model sorts a call into), cut into groups of `size`.
 
-    The model sorts each call's texts by length, so a call's batches are homogeneous only when the
-    call is large: 521 chunks as 512 + 9 would cost the 9 a padded batch of their own.
+    Sorting the whole flush gives every batch texts of similar length, as one big call would, while
+    groups let each one be stored as soon as it is embedded, overlapping the next group's encoding.
     """
-    parts = max(1, total // size)
-    return [(total * i // parts, total * (i + 1) // parts) for i in range(parts)] if total else []
+    ordered = sorted(chunks, key=lambda c: -len(c.text))
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 class Ingestor:
     """Ingests documents into one store with one embedder and chunker.
 
-    New chunks of consecutive documents are embedded together, at least `flush_chunks` per call,
-    because the model sorts a call's texts by length and wastes least on padding when each batch
-    holds texts of similar length (a 60-chunk document alone has few of each length); each document
-    is still committed on its own.
+    New chunks of consecutive documents are embedded together, `flush_chunks` or more at a time,
+    sorted by length, because the model wastes least on padding when each batch holds texts of
+    similar length (a 60-chunk document alone has few of each length); each document is still
+    committed on its own, after all of its chunks are stored.
     """
 
     def __init__(self, store: VectorStore, embedder: Embedder, config: ChunkerConfig = ChunkerConfig(),
-                 batch_size: int = EMBED_BATCH, flush_chunks: int = 512) -> None:
+                 batch_size: int = EMBED_BATCH, flush_chunks: int = 1024, group_chunks: int = EMBED_GROUP) -> None:
         self.store, self.embedder, self.config, self.batch_size = store, embedder, config, batch_size
-        self.flush_chunks = max(1, flush_chunks)
+        self.flush_chunks, self.group_chunks = max(1, flush_chunks), max(1, group_chunks)
         ensure_manifest(store, wanted_manifest(embedder, config))
         self._hashes = {d.doc_id: d.hash for d in store.documents()}
         self._bodies: dict[str, str] = {}
@@ -200,9 +201,7 @@ class Ingestor:
         return writer.submit(self._commit_after, batch, stored)
 
     def _embed(self, jobs: list[_Job]) -> Iterator[tuple[list[Chunk], np.ndarray]]:
-        todo = [c for job in jobs for c in job.todo]
-        for start, end in _slices(len(todo), self.flush_chunks):
-            chunks = todo[start:end]
+        for chunks in _groups([c for job in jobs for c in job.todo], self.group_chunks):
             yield chunks, self.embedder.embed([c.text for c in chunks], batch_size=self.batch_size)
 
     def _commit_after(self, jobs: list[_Job], stored: list[Future[None]]) -> list[tuple[int, DocResult]]:

@@ -114,15 +114,15 @@ def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, cor
     total = sum(len(t) for t in expected.values())
     first_doc, second_doc = sorted(expected)[:2]
     assert len(expected[second_doc]) >= 6
-    # With flush_chunks=3 every document is its own flush, embedded in several calls: see which calls
-    # an uninterrupted run makes, then stop on the second call of the second document.
+    # With flush_chunks=3 every document is its own flush, and group_chunks=3 embeds it in several calls:
+    # see which calls an uninterrupted run makes, then stop on the second call of the second document.
     rehearsal = Recorder(embedder)
-    Ingestor(open_store(tmp_path / "rehearsal"), rehearsal, flush_chunks=3).ingest_paths([corpus])
+    Ingestor(open_store(tmp_path / "rehearsal"), rehearsal, flush_chunks=3, group_chunks=3).ingest_paths([corpus])
     sizes = [len(call) for call in rehearsal.calls]
     first_calls = next(i for i in range(len(sizes) + 1) if sum(sizes[:i]) == len(expected[first_doc]))
     interrupted = Recorder(embedder, fail_after=first_calls + 1)
     with pytest.raises(KeyboardInterrupt):
-        Ingestor(open_store(tmp_path / "index"), interrupted, flush_chunks=3).ingest_paths([corpus])
+        Ingestor(open_store(tmp_path / "index"), interrupted, flush_chunks=3, group_chunks=3).ingest_paths([corpus])
     committed = {d.doc_id for d in open_store(tmp_path / "index").documents()}
     assert committed == {first_doc}
     kept = len(stored_ids(tmp_path / "index"))
@@ -131,7 +131,7 @@ def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, cor
     assert kept == len(interrupted.embedded) == len(expected[first_doc]) + second_part  # stored, not committed
 
     resumed = Recorder(embedder)
-    results = Ingestor(open_store(tmp_path / "index"), resumed, flush_chunks=3).ingest_paths([corpus])
+    results = Ingestor(open_store(tmp_path / "index"), resumed, flush_chunks=3, group_chunks=3).ingest_paths([corpus])
     statuses = {r.doc_id: r.status for r in results}
     assert {d for d, s in statuses.items() if s is Status.UNCHANGED} == committed
     assert {d for d, s in statuses.items() if s is Status.ADDED} == set(expected) - committed
