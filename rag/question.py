@@ -22,7 +22,7 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 _LIST = re.compile(
     r"\b(what are|which are|list|enumerate|all the|which (\w+ )?(kinds|types|agencies|organi[sz]ations|bodies|"
     r"countries|crimes|areas|measures|steps|tasks)|what (kinds|types|tasks|measures|steps)|points|proposals|"
-    r"recommendations|priorities|suggestions|main (ideas|arguments|messages)|summar\w*|across|what has|"
+    r"recommendations|priorities|suggestions|main (ideas|arguments|messages)|summar\w*|across|what has .{0,40}\bdone|"
     r"what does the (speech|statement) say about)\b",
     re.IGNORECASE,
 )
