@@ -106,8 +106,8 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     previous_user = next((t.content for t in reversed(history) if t.role == "user"), "")
     previous_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
     context = strip_markers(previous_answer) if follow else ""
-    # what the conversation is about: the last question and what the answer said, then the new question
-    standalone = " ".join(part for part in (previous_user, context, question) if part) if follow else question
+    # the new question first (an embedder reads only so far), then what the conversation is about
+    standalone = " ".join(part for part in (question, previous_user, context) if part) if follow else question
     metadata = next((name for name, rx in _METADATA.items() if rx.search(question)), None)
     return Query(
         original=question,
