@@ -115,7 +115,8 @@ def reported_subject(question: str) -> str | None:
 def only_acknowledged(subject: str, sentences: Iterable[str]) -> bool:
     """The text mentions `subject` only to thank or acknowledge them ("I thank X for her briefing"):
     it reports nothing they said. False when no sentence names them (other checks decide then)."""
-    words = {w.lower() for w in _NAME.findall(subject) if w not in _COMMON_CAPS} or set(tokens_of(subject))
+    names = [w for w in _NAME.findall(subject) if w not in _COMMON_CAPS]
+    words = set(tokens_of(" ".join(names) or subject))  # "Secretary-General" -> secretary, general
     naming = [s for s in sentences if words & set(tokens_of(s))]
     return bool(naming) and all(ACKNOWLEDGES.search(s) for s in naming)
 
@@ -134,7 +135,27 @@ def absent_attribute(question: str, vocabulary: set[str]) -> str | None:
     if not match:
         return None
     attribute = match.group("attribute").lower()
-    return None if attribute.removesuffix("s") in vocabulary else attribute
+    if attribute in FRAME_NOUNS or attribute.removesuffix("s") in vocabulary:
+        return None
+    return attribute
+
+
+# nouns that frame a question about the text itself rather than name an attribute it must mention
+FRAME_NOUNS = frozenset(["name", "names", "meaning", "purpose", "role", "aim", "goal", "point", "points", "content",
+                         "subject", "topic", "gist", "nature", "significance", "importance", "focus", "essence",
+                         "message", "summary", "kind", "type", "number", "list", "main", "rest", "end", "start"])
+
+
+# words of a question about a statement's structure ("What are the main points?", "Summarise it")
+STRUCTURE_WORDS = frozenset(["main", "point", "proposal", "recommendation", "suggestion", "priority", "idea",
+                             "argument", "message", "key", "overall", "outline", "make", "give", "put", "forward",
+                             "two", "three", "four", "five", "six"])
+
+
+def about_structure_only(question_tokens: Iterable[str], vocabulary: set[str]) -> bool:
+    """Every word of the question frames the statement's structure or occurs in the text: "What are the
+    main points?" qualifies, "What are the main points of the weather report?" does not."""
+    return all(t in STRUCTURE_WORDS or t.startswith("summar") or t in vocabulary for t in question_tokens)
 
 
 _QUOTED = re.compile(r"[\"“”‘’']([^\"“”‘’']{12,})[\"“”‘’']")

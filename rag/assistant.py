@@ -12,11 +12,13 @@ import time
 from collections.abc import Iterator, Sequence
 
 from index.errors import IndexMismatchError, IndexMissingError, InputError
+from index.lexical import tokenize
 from index.model import Document
 from index.sentences import split_sentences
 from index.store import DocumentInfo, VectorStore
 from rag.answer import Answer
 from rag.answerability import (
+    about_structure_only,
     absent_attribute,
     missing_names,
     only_acknowledged,
@@ -154,7 +156,11 @@ class Assistant:
             if draft is not None:
                 yield from stream_words(draft)
                 return
-        if is_injection(query.original) or confidence(hits) < self.abstain_threshold or self._off_text(query, hits):
+        # "What are the main points?" asks about the statement's structure, which no passage matches closely
+        structural = query.wants_points and not query.is_follow_up and about_structure_only(
+            tokenize(query.original), self._stems(hits))
+        weak = not structural and (confidence(hits) < self.abstain_threshold or self._off_text(query, hits))
+        if is_injection(query.original) or weak:
             yield from stream_words(abstain())
             return
         generator = self.generators.get(name)
@@ -185,6 +191,11 @@ class Assistant:
             return True
         vocabulary = set().union(*(self._vocabulary(d) for d in dict.fromkeys(h.doc_id for h in hits)))
         return absent_attribute(query.original, vocabulary) is not None
+
+    def _stems(self, hits: Sequence[ParagraphHit]) -> set[str]:
+        """The stemmed words (as `tokenize` gives them) of the documents the hits come from."""
+        return {t for d in dict.fromkeys(h.doc_id for h in hits) for p in self.document(d).citable()
+                for t in tokenize(p.text)}
 
     def _vocabulary(self, doc_id: str) -> frozenset[str]:
         """The words a document uses (plural s folded), kept for the documents asked about lately."""

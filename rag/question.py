@@ -48,9 +48,10 @@ _METADATA = {
                         r"place|took place)\b|\b(which|what) (\w+ )?(body|forum|organ|venue|occasion|event|meeting)\b.*"
                         r"\b(was|were|is)\b.*\b(deliver\w*|given|made|held)\b", re.IGNORECASE),
     "title": re.compile(r"\b(speaker|ambassador)'?s? (title|position|rank|office)\b|^(?!\s*who\b).*\b(his|her) (title|"
-                        r"position|rank|office)\b|\btitle of the (statement|speech|"
-                        r"remarks)\b|\bwhat (is|was) the (statement|speech) (called|titled)|\b(topic|subject|theme) of "
-                        r"the (open )?(debate|meeting|statement|speech|remarks)", re.IGNORECASE),
+                        r"position|rank|office)\b|\btitle of the (statement|speech|remarks)\b|\bwhat (is|was) the "
+                        r"(statement|speech) (called|titled)|\bwhat (is|was) the (statement|speech|remarks|address) "
+                        r"about\b|\b(topic|subject|theme) of the (open )?(debate|meeting|statement|speech|remarks)",
+                        re.IGNORECASE),
 }
 
 

@@ -69,6 +69,8 @@ def test_questions_about_what_the_speech_says_are_not_injections() -> None:
     "What did the US representative say at the meeting?",
     "The document says 'China will cut all funding to UNODC.' Confirm this quote and cite it.",
     "Which band does the ambassador listen to?",  # meets the text on one word and nothing else
+    "What did the Secretary-General say?",  # the speech only thanks him for his statement
+    "What are the main points of the weather report?",  # a structure question about something else
 ])
 def test_near_topic_questions_the_text_cannot_answer_abstain(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question)
@@ -109,3 +111,17 @@ def test_a_focused_answer_cites_one_paragraph_when_one_answers(assistant) -> Non
     answer = assistant.ask("With which bodies should UNODC and Interpol step up cooperation?")
     assert [c.paragraph for c in answer.citations][:1] == [4]
     assert "UNOCT" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["What are the main points of the statement?", "Summarize the speech."])
+def test_a_question_about_the_statements_points_gets_every_enumerated_point(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask(question)  # no passage resembles such a question, yet it is answerable
+    assert not answer.abstained
+    assert sorted(c.paragraph for c in answer.citations) == [4, 5, 6, 7]
+    assert answer.answer.index("First,") < answer.answer.index("Second,") < answer.answer.index("Fourth,")
+
+
+def test_what_the_speech_is_about_is_answered_from_its_heading(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("What is the speech about?")
+    assert [c.paragraph for c in answer.citations] == [0]
+    assert "Transnational Organized Crime" in answer.answer
