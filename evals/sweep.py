@@ -28,8 +28,9 @@ TABLE_METRICS = ("hit@1", "hit@3", "recall@3", "mrr@10", "context_efficiency", "
                  "first_citation_correct", "citation_recall", "citation_precision", "key_fact_recall",
                  "abstention_accuracy", "false_abstention")
 DEFAULT_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
-RERANKING_NOTE = ("Reranking on/off is not compared: no reranker ships with SpeechQA (rag/ has none) and no "
-                  "cross-encoder weights can be downloaded offline; add a row when one exists.")
+RERANKING_NOTE = ("Reranking on/off is not compared: the stage exists (SPEECHQA_RERANKER, a local cross-encoder "
+                  "folder), but no trained cross-encoder ships with SpeechQA and none can be downloaded offline; "
+                  "add a row when one is on the machine.")
 
 
 def _index_kind(config: RunConfig) -> str:

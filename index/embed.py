@@ -94,3 +94,35 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+class CrossEncoderScorer:
+    """A sentence-transformers `CrossEncoder` from a local folder: scores (query, text) pairs together.
+
+    Loaded lazily (it imports torch) and offline; the folder is checked when the scorer is made, so a
+    wrong path fails before any question is asked.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        folder = Path(path).expanduser()
+        if not (folder / "config.json").is_file():
+            raise InputError(f"SPEECHQA_RERANKER must be a local cross-encoder folder (with config.json); "
+                             f"'{path}' is not one. Unset it to answer without reranking.")
+        self.folder, self.name = folder, folder.name
+        self._model = None
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            from sentence_transformers import CrossEncoder
+
+            try:
+                self._model = CrossEncoder(str(self.folder), device="cpu", local_files_only=True)
+            except (OSError, ValueError) as e:
+                raise InputError(f"Cannot load the cross-encoder in '{self.folder}': {e}") from e
+        return self._model
+
+    def scores(self, query: str, texts: list[str]) -> list[float]:
+        if not texts:
+            return []
+        return [float(s) for s in self._load().predict([(query, t) for t in texts], show_progress_bar=False)]

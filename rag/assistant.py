@@ -245,6 +245,7 @@ def build_assistant(settings: Settings) -> Assistant:
     from index.fast_embed import query_embedder
     from index.lexical import load_or_build
     from rag.extractive import ExtractiveGenerator
+    from rag.rerank import CrossEncoderReranker
 
     store = open_store(settings.index_dir, settings.chroma_url, settings.chroma_timeout_s)
     manifest = store.manifest()
@@ -256,7 +257,8 @@ def build_assistant(settings: Settings) -> Assistant:
     embedder = query_embedder(settings.embedding_model)  # torch-free when the model allows
     docs = [(d.doc_id, d.hash) for d in store.documents()]
     lexical = load_or_build(docs, store.get_document, settings.index_dir / "lexical") if docs else None
-    retriever = HybridRetriever(store, embedder, lexical, settings.retrieval)
+    reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None  # loads on first use
+    retriever = HybridRetriever(store, embedder, lexical, settings.retrieval, reranker=reranker)
     generators: dict[str, Generator] = {"extractive": ExtractiveGenerator()}
     if settings.llm_configured:
         from rag.llm import LLMGenerator

@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from index.embed import Embedder
 from index.errors import IndexMissingError
 from index.lexical import LexicalIndex, tokenize
 from index.model import Document
 from index.store import ChunkHit, VectorStore
+
+if TYPE_CHECKING:
+    from rag.rerank import Reranker
 
 RRF_K = 60
 CACHE_DOCUMENTS = 512
@@ -58,8 +61,10 @@ class HybridRetriever:
     """Retrieves paragraphs for a question from one store (and its BM25 index)."""
 
     def __init__(self, store: VectorStore, embedder: Embedder, lexical: LexicalIndex | None,
-                 mode: Mode = "hybrid", fetch: int = 40) -> None:
+                 mode: Mode = "hybrid", fetch: int = 40, reranker: Reranker | None = None,
+                 rerank_depth: int = 20) -> None:
         self.store, self.embedder, self.lexical, self.mode, self.fetch = store, embedder, lexical, mode, fetch
+        self.reranker, self.rerank_depth = reranker, rerank_depth
         self._cache: OrderedDict[str, Document] = OrderedDict()
 
     def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
@@ -68,16 +73,17 @@ class HybridRetriever:
         lexical = self._lexical(question, doc_ids) if self.mode != "dense" else []
         fused = self._fuse(dense, lexical, boost or {})
         tokens = set(tokenize(question))
-        self._prefetch({doc_id for (doc_id, _), _ in fused[:k]})
+        candidates = fused[: max(k, self.rerank_depth)] if self.reranker else fused[:k]
+        self._prefetch({doc_id for (doc_id, _), _ in candidates})
         hits = []
-        for key, score in fused[:k]:
+        for key, score in candidates:
             text = self._text(key)
             if text is None:
                 continue
             chunks = tuple(dense.get(key, ()))
             best = max((c.score for c in chunks), default=0.0)
             hits.append(ParagraphHit(key[0], key[1], text, score, best, lexical_coverage(tokens, text), chunks))
-        return hits
+        return self.reranker.rerank(question, hits)[:k] if self.reranker else hits
 
     def _dense(self, question: str, doc_ids: Sequence[str] | None) -> dict[tuple[str, int], list[ChunkHit]]:
         vector = self.embedder.embed_query(question)

@@ -40,6 +40,7 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)  # never printed
     llm_timeout_s: float = 60.0
     chroma_timeout_s: float = 5.0
+    reranker: str | None = None  # a local cross-encoder folder; None: no reranking stage
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None CLI flags applied."""
@@ -102,6 +103,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         llm_base_url=env.get("SPEECHQA_LLM_BASE_URL") or None,
         llm_model=env.get("SPEECHQA_LLM_MODEL") or None,
         llm_api_key=env.get("SPEECHQA_LLM_API_KEY") or None,
+        reranker=env.get("SPEECHQA_RERANKER") or None,
     )
 
 
