@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from index.lexical import stem
+
 Expect = Literal["quantity", "time", "entity"]
 
 _QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum)|how large|(which|what) "
@@ -130,12 +132,14 @@ _ATTRIBUTE = re.compile(r"^\s*(?:what|who|which)(?:'s| is| was| are| were) (?:th
 
 
 def absent_attribute(question: str, vocabulary: set[str]) -> str | None:
-    """"What is the capital of Haiti?": the attribute asked for (capital), when the text never uses the word."""
+    """"What is the capital of Haiti?": the attribute asked for (capital), when the text never uses the word.
+
+    `vocabulary` holds the text's words as `index.lexical.tokenize` gives them (stemmed)."""
     match = _ATTRIBUTE.search(question)
     if not match:
         return None
     attribute = match.group("attribute").lower()
-    if attribute in FRAME_NOUNS or attribute.removesuffix("s") in vocabulary:
+    if attribute in FRAME_NOUNS or stem(attribute) in vocabulary:
         return None
     return attribute
 

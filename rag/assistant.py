@@ -24,7 +24,6 @@ from rag.answerability import (
     only_acknowledged,
     reported_subject,
     satisfies,
-    tokens_of,
     unfound_quotes,
 )
 from rag.chain import ParagraphRetriever, retrieval_chain
@@ -158,7 +157,7 @@ class Assistant:
                 return
         # "What are the main points?" asks about the statement's structure, which no passage matches closely
         structural = query.wants_points and not query.is_follow_up and about_structure_only(
-            tokenize(query.original), self._stems(hits))
+            tokenize(query.original), self._vocabulary(hits))
         weak = not structural and (confidence(hits) < self.abstain_threshold or self._off_text(query, hits))
         if is_injection(query.original) or weak:
             yield from stream_words(abstain())
@@ -189,23 +188,20 @@ class Assistant:
             return True
         if unfound_quotes(query.original, sentences):
             return True
-        vocabulary = set().union(*(self._vocabulary(d) for d in dict.fromkeys(h.doc_id for h in hits)))
-        return absent_attribute(query.original, vocabulary) is not None
+        return absent_attribute(query.original, self._vocabulary(hits)) is not None
 
-    def _stems(self, hits: Sequence[ParagraphHit]) -> set[str]:
-        """The stemmed words (as `tokenize` gives them) of the documents the hits come from."""
-        return {t for d in dict.fromkeys(h.doc_id for h in hits) for p in self.document(d).citable()
-                for t in tokenize(p.text)}
-
-    def _vocabulary(self, doc_id: str) -> frozenset[str]:
-        """The words a document uses (plural s folded), kept for the documents asked about lately."""
-        document = self.document(doc_id)
-        key = (doc_id, document.hash)
-        if key not in self._words:
-            if len(self._words) >= VOCABULARY_CACHE:
-                self._words.pop(next(iter(self._words)))
-            self._words[key] = frozenset(w.removesuffix("s") for p in document.paragraphs for w in tokens_of(p.text))
-        return self._words[key]
+    def _vocabulary(self, hits: Sequence[ParagraphHit]) -> set[str]:
+        """The words (as `tokenize` gives them) of the documents the hits come from, kept per document."""
+        words: set[str] = set()
+        for doc_id in dict.fromkeys(h.doc_id for h in hits):
+            document = self.document(doc_id)
+            key = (doc_id, document.hash)
+            if key not in self._words:
+                if len(self._words) >= VOCABULARY_CACHE:
+                    self._words.pop(next(iter(self._words)))
+                self._words[key] = frozenset(t for p in document.citable() for t in tokenize(p.text))
+            words |= self._words[key]
+        return words
 
     def _metadata(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None) -> Draft | None:
         doc_id = scope[0] if scope and len(scope) == 1 else (hits[0].doc_id if hits else None)
