@@ -23,6 +23,14 @@ CORPUS = REPO.parent / "shared" / "corpus"
 SPEECH_DOC_ID = "zhang-jun-unsc-transnational-organized-crime-2023-12-07"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The tests read real files from the shared corpus beside the repository; say so once, clearly,
+    instead of failing dozens of tests one by one."""
+    if not CORPUS.is_dir():
+        pytest.exit(f"The tests read the shared corpus at {CORPUS}, which is missing: clone the repository "
+                    "next to the workspace's shared/ folder (as CI does) and run them again.", returncode=2)
+
+
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
     from index.embed import SentenceTransformerEmbedder

@@ -17,7 +17,7 @@ from index.parse import parse_file
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "evals" / "data" / "speech_gold.jsonl"
 DOC_ID = "zhang-jun-unsc-transnational-organized-crime-2023-12-07"
-SHARED = Path("/work/shared/corpus")
+SHARED = ROOT.parent / "shared" / "corpus"  # the shared corpus sits beside the repository
 SPEECH = ROOT / "index" / "corpus" / f"{DOC_ID}.txt"  # the bundled copy
 POLICYQA = SHARED / "external" / "policyqa_dev" / "dev.json"
 needs_speech = pytest.mark.skipif(not SPEECH.exists(), reason=f"speech source not found at {SPEECH}")
