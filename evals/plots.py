@@ -15,7 +15,7 @@ SWEEP_METRICS = ("hit@1", "recall@3", "first_citation_correct", "key_fact_recall
                  "abstention_accuracy")
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")

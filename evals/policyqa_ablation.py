@@ -34,8 +34,8 @@ from evals.benchmark import policyqa_path
 from evals.policyqa import load_policyqa, span_refs
 from index.embed import SentenceTransformerEmbedder
 from index.errors import InputError
-from index.lexical import STOPWORDS, tokenize
 from index.sentences import split_sentences
+from index.text import STOPWORDS, tokenize
 from rag.retrieve import RRF_K
 
 GRID = tuple(round(0.1 * i, 1) for i in range(11))

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 UNGDC_2023 = REPO.parent / "shared" / "corpus" / "external" / "ungdc_2014_2024" / "session_78_2023"
@@ -142,7 +143,7 @@ def check_store(index_dir: Path, queries: Sequence[str]) -> list[str]:
     return problems + _check_retrieval(store, docs, queries)
 
 
-def _check_retrieval(store, docs: dict, queries: Sequence[str]) -> list[str]:  # type: ignore[no-untyped-def]
+def _check_retrieval(store, docs: dict, queries: Sequence[str]) -> list[str]:
     from rag.retrieve import HybridRetriever
 
     embedder = _hash_embedder()
@@ -163,10 +164,10 @@ def _check_retrieval(store, docs: dict, queries: Sequence[str]) -> list[str]:  #
     return problems
 
 
-def _hash_embedder():  # type: ignore[no-untyped-def]
-    namespace: dict[str, object] = {}
+def _hash_embedder():
+    namespace: dict[str, Any] = {}
     exec(CHILD.split("store = open_store")[0], namespace)  # the child's embedder, same vectors
-    return namespace["HashEmbedder"]()  # type: ignore[operator]
+    return namespace["HashEmbedder"]()
 
 
 QUERIES = ("climate change and sustainable development", "peace and security in Ukraine",
@@ -216,7 +217,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}"
 
 
-def _load_rows(f: dict[str, object]) -> list[str]:
+def _load_rows(f: dict[str, Any]) -> list[str]:
     if "load_conversations" not in f:
         return []
     return [
@@ -225,12 +226,12 @@ def _load_rows(f: dict[str, object]) -> list[str]:
         f"| requests answered under that load | {f['load_requests']} |",
         f"| latency under load, p50 / p95 / max (s) | {f['load_p50_s']} / {f['load_p95_s']} / {f['load_max_s']} |",
         f"| server memory (RSS) before / after the burst (MB) | {f['rss_before_mb']} / {f['rss_after_mb']} |",
-        f"| errors, wrong answers or leaked history under load | {len(f['load_errors'])} |",  # type: ignore[arg-type]
+        f"| errors, wrong answers or leaked history under load | {len(f['load_errors'])} |",
     ]
 
 
-def render(f: dict[str, object]) -> str:
-    failed = [*f["crash_problems"], *f["input_failures"], *f.get("load_errors", [])]  # type: ignore[misc]
+def render(f: dict[str, Any]) -> str:
+    failed = [*f["crash_problems"], *f["input_failures"], *f.get("load_errors", [])]
     lost = "nothing" if not failed else "see problems below"
     lines = [
         "# Reliability", "",
@@ -238,13 +239,13 @@ def render(f: dict[str, object]) -> str:
         "tests/test_question_inputs.py and tests/test_file_inputs.py check the same properties in CI.", "",
         "| what | figure |", "|---|---|",
         f"| ingests killed with SIGKILL mid-run (30 UNGDC 2023 statements) | {f['crash_kills']} |",
-        f"| inconsistencies seen after a kill or resume | {len(f['crash_problems'])} |",  # type: ignore[arg-type]
+        f"| inconsistencies seen after a kill or resume | {len(f['crash_problems'])} |",
         f"| resumed indexes equal to an uninterrupted ingest | {f['resumed_equal_to_uninterrupted']} of "
         f"{f['crash_rounds']} |",
         f"| bad questions tried (empty, 1 MB, NUL, RTL, markup, injection, ...) | {f['questions_tried']} |",
         f"| bad files tried in one batch (empty, binary, .docx, undecodable, 10,000-deep HTML, "
         f"{f['big_file_mb']} MB text) | {f['files_tried']} |",
-        f"| unexpected exceptions or wrong outcomes | {len(f['input_failures'])} |",  # type: ignore[arg-type]
+        f"| unexpected exceptions or wrong outcomes | {len(f['input_failures'])} |",
         *_load_rows(f),
         f"| what was lost | {lost} |", "",
         "After the sweep the speech still answers the Haiti question with ¶7 when the question is scoped to it.",

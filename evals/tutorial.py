@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.embed import Embedder
-from index.lexical import tokenize
 from index.model import Document
+from index.text import tokenize
 from rag.retrieve import ParagraphHit, lexical_coverage
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ def ensure_loopback_no_proxy() -> None:
         os.environ[name] = ",".join(present + [h for h in LOOPBACK if h not in present])
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings():
     from chromadb.config import Settings
 
     return Settings(anonymized_telemetry=False, allow_reset=False)

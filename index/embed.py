@@ -59,7 +59,7 @@ class SentenceTransformerEmbedder:
         self._device = device
         self._model = None
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -111,7 +111,7 @@ class CrossEncoderScorer:
         self.folder, self.name = folder, folder.name
         self._model = None
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import CrossEncoder

@@ -191,7 +191,7 @@ class BertEmbedder:
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.spec.eps)
         if self._encoder is not None:
             try:
-                return self._encoder(x, mask)  # type: ignore[no-any-return]
+                return self._encoder(x, mask)
             except self._errors as e:
                 log.warning("ONNX Runtime failed (%s): using the numpy forward pass from now on", e)
                 self._encoder = None

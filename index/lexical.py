@@ -9,55 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.model import Document, content_hash
+from index.text import tokenize
 
 if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger(__name__)
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-STOPWORDS = frozenset(
-    [
-        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be",
-        "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do",
-        "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having",
-        "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it",
-        "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
-        "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so",
-        "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these",
-        "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
-        "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours",
-        "yourself", "yourselves", "does", "say", "says", "said", "statement", "speech", "speaker", "mention",
-        "mentions", "mentioned"
-    ]
-)
-
-
-@lru_cache(maxsize=1 << 16)  # a language has few word forms; questions and sentences reuse them
-def stem(word: str) -> str:
-    """A light, deterministic suffix stripper (plural, -ing, -ed, -ly, final e); enough to match word forms."""
-    for suffix, keep in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: len(word) - len(suffix)] + keep
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("ing", ""),
-             ("edly", ""), ("ed", ""), ("ly", ""), ("ss", "ss"), ("us", "us"), ("is", "is"), ("s", ""))
-
-
-def tokenize(text: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in STOPWORDS]
-
 
 def fingerprint(documents: Iterable[tuple[str, str]]) -> str:
     """Hash of (doc_id, doc_hash) pairs: changes exactly when the indexed content changes."""
@@ -67,7 +30,7 @@ def fingerprint(documents: Iterable[tuple[str, str]]) -> str:
 class LexicalIndex:
     """BM25 over (doc_id, paragraph) keys; `search` returns (key, score) best first."""
 
-    def __init__(self, keys: list[tuple[str, int]], model: object) -> None:
+    def __init__(self, keys: list[tuple[str, int]], model: Any) -> None:  # model: bm25s.BM25 (untyped)
         self.keys = keys
         self._model = model
         self._by_doc: dict[str, list[int]] = {}
@@ -90,7 +53,7 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self._model.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
+        self._model.save(str(folder), show_progress=False)
         (folder / "keys.json").write_text(json.dumps(self.keys))
 
     @classmethod
@@ -114,10 +77,10 @@ class LexicalIndex:
     def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[tuple[str, int], float]]:
         import numpy as np
 
-        tokens = [t for t in tokenize(query) if t in self._model.vocab_dict]  # type: ignore[attr-defined]
+        tokens = [t for t in tokenize(query) if t in self._model.vocab_dict]
         if not tokens or not self.keys:
             return []
-        scores = self._model.get_scores(tokens)  # type: ignore[attr-defined]
+        scores = self._model.get_scores(tokens)
         mask = self._mask(doc_ids)
         if mask is not None:
             scores = scores * mask

@@ -213,4 +213,4 @@ class ChromaStore:
                 self._client.delete_collection(name)
             except Exception as e:  # missing collection: nothing to drop
                 log.debug("delete_collection(%s): %s", name, e)
-        self.__init__(self._client, self.where)  # type: ignore[misc]
+        type(self).__init__(self, self._client, self.where)  # recreate both collections and their handles

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from index.lexical import stem
+from index.text import COMMON_CAPS, NAME, names_in, stem, words
 
 Expect = Literal["quantity", "time", "entity"]
 
@@ -37,18 +37,6 @@ _TIME = re.compile(
     r"this year|last year|next year|anniversary|decades?|today|yesterday|tomorrow|ago|century)\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"\b[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*\b|\b[A-Z]{2,}\b")
-_COMMON_CAPS = frozenset(
-    [
-        "What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Does", "Did", "Do", "Is", "Are", "Was",
-        "Were", "Can", "Could", "Should", "Would", "Will", "The", "A", "An", "In", "On", "At", "Of", "For", "To", "And",
-        "Or", "But", "If", "It", "Its", "This", "That", "These", "Those", "He", "She", "They", "His", "Her", "Their",
-        "Tell", "Give", "List", "Name", "Explain", "Describe", "Summarize", "Summarise", "According", "Please",
-        "Ignore", "I", "You", "We", "My", "Your", "Our", "Mr", "Ms", "Mrs", "Dr", "SYSTEM"
-    ]
-)
-
-
 def expected_type(question: str) -> Expect | None:
     if _QUANTITY_Q.search(question):
         return "quantity"
@@ -66,20 +54,9 @@ def satisfies(expect: Expect | None, text: str, question: str = "") -> bool:
     if expect == "time":
         return bool(_TIME.search(text))
     if expect == "entity":
-        asked = {w.lower().removesuffix("'s") for w in _NAME.findall(question)}
+        asked = {w.lower().removesuffix("'s") for w in NAME.findall(question)}
         return any(w.lower().removesuffix("'s") not in asked for w in names_in(text))
     return True
-
-
-def names_in(question: str) -> list[str]:
-    """Capitalised names in the question, without question words and sentence-initial words."""
-    found = []
-    for match in _NAME.finditer(question):
-        word = match.group(0)
-        if word in _COMMON_CAPS or match.start() == 0:
-            continue
-        found.append(word)
-    return found
 
 
 def missing_names(question: str, texts: Iterable[str]) -> list[str]:
@@ -117,14 +94,10 @@ def reported_subject(question: str) -> str | None:
 def only_acknowledged(subject: str, sentences: Iterable[str]) -> bool:
     """The text mentions `subject` only to thank or acknowledge them ("I thank X for her briefing"):
     it reports nothing they said. False when no sentence names them (other checks decide then)."""
-    names = [w for w in _NAME.findall(subject) if w not in _COMMON_CAPS]
-    words = set(tokens_of(" ".join(names) or subject))  # "Secretary-General" -> secretary, general
-    naming = [s for s in sentences if words & set(tokens_of(s))]
+    names = [w for w in NAME.findall(subject) if w not in COMMON_CAPS]
+    wanted = set(words(" ".join(names) or subject))  # "Secretary-General" -> secretary, general
+    naming = [s for s in sentences if wanted & set(words(s))]
     return bool(naming) and all(ACKNOWLEDGES.search(s) for s in naming)
-
-
-def tokens_of(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
 
 
 _ATTRIBUTE = re.compile(r"^\s*(?:what|who|which)(?:'s| is| was| are| were) (?:the|its|their|his|her) "
@@ -167,12 +140,12 @@ _QUOTED = re.compile(r"[\"“”‘’']([^\"“”‘’']{12,})[\"“”‘’
 
 def unfound_quotes(question: str, texts: Sequence[str]) -> list[str]:
     """Passages the question quotes (four words or more) that none of `texts` contains, nearly word for word."""
-    haystacks = [set(tokens_of(t)) for t in texts]  # sentences, so the words must stand together
+    haystacks = [set(words(t)) for t in texts]  # sentences, so the words must stand together
     missing = []
     for passage in _QUOTED.findall(question):
-        words = tokens_of(passage)
-        if len(words) < 4:
+        quoted = words(passage)
+        if len(quoted) < 4:
             continue
-        if not any(len(set(words) & h) >= 0.9 * len(set(words)) for h in haystacks):
+        if not any(len(set(quoted) & h) >= 0.9 * len(set(quoted)) for h in haystacks):
             missing.append(passage)
     return missing

@@ -12,10 +12,10 @@ import time
 from collections.abc import Iterator, Sequence
 
 from index.errors import IndexMismatchError, IndexMissingError, InputError
-from index.lexical import tokenize
 from index.model import Document
 from index.sentences import split_sentences
 from index.store import DocumentInfo, VectorStore
+from index.text import tokenize
 from rag.answer import Answer
 from rag.answerability import (
     about_structure_only,

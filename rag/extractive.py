@@ -20,10 +20,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from index.lexical import tokenize
 from index.model import Document
 from index.sentences import split_sentences
-from rag.answerability import names_in, satisfies
+from index.text import names_in, tokenize
+from rag.answerability import satisfies
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query
 from rag.retrieve import ParagraphHit

@@ -125,7 +125,7 @@ class LLMGenerator:
         from langchain_openai import ChatOpenAI
 
         chat = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model or "",
-                          api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+                          api_key=settings.llm_api_key or "not-needed",
                           timeout=settings.llm_timeout_s, max_retries=1, temperature=0)
         # `streaming` is left unset on purpose: set to False it would turn chat.stream() into one blocking call;
         # unset, stream() streams (SSE) and invoke() makes one plain request.

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from index.lexical import tokenize
+from index.text import strip_markers, tokenize
 from rag.answerability import Expect, expected_type
 
 Role = Literal["user", "assistant"]
 MetadataField = Literal["speaker", "date", "venue", "title"]
 
-_MARKER = re.compile(r"\s*\[\d+\]")
 _LIST = re.compile(
     r"\b(what are|which are|list|enumerate|all the|which (\w+ )?(kinds|types|agencies|organi[sz]ations|bodies|"
     r"countries|crimes|areas|measures|steps|tasks)|what (kinds|types|tasks|measures|steps)|points|proposals|"
@@ -37,7 +36,7 @@ _ANAPHORA = re.compile(
     r"what about|how about|and what|why|more)\b",
     re.IGNORECASE,
 )
-_METADATA = {
+_METADATA: dict[MetadataField, re.Pattern[str]] = {
     "speaker": re.compile(r"\bwho\b.*\b(deliver\w*|gave|give|made|make|wrote|write)\b.*\b(statement|speech|remarks|"
                           r"address)|\bwho (is|was) (the )?(speaker|speaking|author)|\bwho (spoke|speaks)\b|\bname of "
                           r"the (speaker|ambassador)|\bwhich ambassador|\bwhose (statement|speech|remarks)",
@@ -89,10 +88,6 @@ class Query:
     expect: Expect | None = None  # the kind of answer asked for: a quantity, a time, a named entity
 
 
-def strip_markers(text: str) -> str:
-    return _MARKER.sub("", text).strip()
-
-
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     """A question leans on history when it refers back or is too short to stand alone."""
     if not any(t.role == "user" for t in history):
@@ -116,7 +111,7 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         is_follow_up=follow,
         wants_list=bool(_LIST.search(question)),
         wants_points=bool(_POINTS.search(question)),
-        metadata=metadata,  # type: ignore[arg-type]
+        metadata=metadata,
         context_text=context,
         expect=expected_type(question),
     )

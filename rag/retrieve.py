@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Literal
 
 from index.embed import Embedder
 from index.errors import IndexMissingError
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex
 from index.model import Document
 from index.store import ChunkHit, VectorStore
+from index.text import tokenize
 
 if TYPE_CHECKING:
     from rag.rerank import Reranker

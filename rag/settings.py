@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from index.embed import DEFAULT_MODEL
 from index.errors import InputError
@@ -42,7 +42,7 @@ class Settings:
     chroma_timeout_s: float = 5.0
     reranker: str | None = None  # a local cross-encoder folder; None: no reranking stage
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the non-None CLI flags applied."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -77,11 +77,16 @@ def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+_Choice = TypeVar("_Choice", bound=str)
+
+
+def _choice(env: Mapping[str, str], name: str, default: _Choice, kind: Any) -> _Choice:
+    """The variable's value, which must be one of the values of the Literal type `kind`."""
+    allowed: tuple[str, ...] = get_args(kind)
     raw = env.get(name) or default
     if raw not in allowed:
         raise InputError(f"{name} must be one of {', '.join(allowed)}, got '{raw}'")
-    return raw
+    return cast(_Choice, raw)
 
 
 def _index_dir(env: Mapping[str, str]) -> Path:
@@ -97,8 +102,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         chroma_url=env.get("SPEECHQA_CHROMA_URL") or None,
         embedding_model=env.get("SPEECHQA_EMBEDDING_MODEL") or DEFAULT_MODEL,
         top_k=_positive_int(env, "SPEECHQA_TOP_K", 5),
-        retrieval=_choice(env, "SPEECHQA_RETRIEVAL", "hybrid", ("hybrid", "dense", "lexical")),  # type: ignore[arg-type]
-        generator=_choice(env, "SPEECHQA_GENERATOR", "extractive", ("extractive", "llm")),  # type: ignore[arg-type]
+        retrieval=_choice(env, "SPEECHQA_RETRIEVAL", "hybrid", RetrievalMode),
+        generator=_choice(env, "SPEECHQA_GENERATOR", "extractive", GeneratorName),
         abstain_threshold=_fraction(env, "SPEECHQA_ABSTAIN_THRESHOLD", 0.2),
         llm_base_url=env.get("SPEECHQA_LLM_BASE_URL") or None,
         llm_model=env.get("SPEECHQA_LLM_MODEL") or None,

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from index.embed import Embedder
-from index.lexical import STOPWORDS, tokenize
 from index.sentences import split_sentences
+from index.text import STOPWORDS, tokenize
 from rag.answer import Citation
 from rag.generate import DocumentLookup, Draft, abstain
 from rag.retrieve import ParagraphHit

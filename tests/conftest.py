@@ -32,14 +32,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
+def embedder():
     from index.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
 
 @pytest.fixture(scope="session")
-def speech_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+def speech_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """An index directory holding the bundled speech (do not write to it; copy it if you must)."""
     from index.chroma import open_store
     from index.corpus import BUNDLED_SPEECH
@@ -51,7 +51,7 @@ def speech_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  #
 
 
 @pytest.fixture(scope="session")
-def assistant(speech_index: Path):  # type: ignore[no-untyped-def]
+def assistant(speech_index: Path):
     from rag.assistant import build_assistant
     from rag.settings import Settings
 

@@ -72,7 +72,7 @@ def test_questions_about_what_the_speech_says_are_not_injections() -> None:
     "What did the Secretary-General say?",  # the speech only thanks him for his statement
     "What are the main points of the weather report?",  # a structure question about something else
 ])
-def test_near_topic_questions_the_text_cannot_answer_abstain(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+def test_near_topic_questions_the_text_cannot_answer_abstain(assistant, question: str) -> None:
     answer = assistant.ask(question)
     assert answer.abstained and answer.citations == ()
 
@@ -84,21 +84,21 @@ def test_near_topic_questions_the_text_cannot_answer_abstain(assistant, question
     ("Whose ownership should be respected when the UN assists member states?", 6, "ownership"),  # no time asked
     ("What does the speaker say about catching people who flee justice?", 5, "fugitives"),  # no word in common
 ])
-def test_near_misses_of_those_rules_still_answer(assistant, question: str, paragraph: int, fact: str) -> None:  # type: ignore[no-untyped-def]
+def test_near_misses_of_those_rules_still_answer(assistant, question: str, paragraph: int, fact: str) -> None:
     answer = assistant.ask(question)
     assert not answer.abstained
     assert paragraph in [c.paragraph for c in answer.citations]
     assert fact in answer.answer
 
 
-def test_a_sentence_that_refers_back_brings_the_sentence_it_leans_on(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_a_sentence_that_refers_back_brings_the_sentence_it_leans_on(assistant) -> None:
     answer = assistant.ask("What help does China say it will keep offering to countries in need?")
     assert "China will continue to offer such help" in answer.answer
     assert "Trust Fund" in answer.answer  # "such help" is explained by the sentence before it
     assert answer.answer.index("Trust Fund") < answer.answer.index("such help")
 
 
-def test_a_follow_up_answers_with_sentences_not_already_given(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_a_follow_up_answers_with_sentences_not_already_given(assistant) -> None:
     history = [Turn("user", "What is the third proposal?"),
                Turn("assistant", "Third, stepping up support to developing countries' capacity building. [1]")]
     answer = assistant.ask("Which areas of law enforcement does it name?", history)
@@ -107,21 +107,21 @@ def test_a_follow_up_answers_with_sentences_not_already_given(assistant) -> None
     assert "Third, stepping up support" not in answer.answer
 
 
-def test_a_focused_answer_cites_one_paragraph_when_one_answers(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_a_focused_answer_cites_one_paragraph_when_one_answers(assistant) -> None:
     answer = assistant.ask("With which bodies should UNODC and Interpol step up cooperation?")
     assert [c.paragraph for c in answer.citations][:1] == [4]
     assert "UNOCT" in answer.answer
 
 
 @pytest.mark.parametrize("question", ["What are the main points of the statement?", "Summarize the speech."])
-def test_a_question_about_the_statements_points_gets_every_enumerated_point(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_about_the_statements_points_gets_every_enumerated_point(assistant, question: str) -> None:
     answer = assistant.ask(question)  # no passage resembles such a question, yet it is answerable
     assert not answer.abstained
     assert sorted(c.paragraph for c in answer.citations) == [4, 5, 6, 7]
     assert answer.answer.index("First,") < answer.answer.index("Second,") < answer.answer.index("Fourth,")
 
 
-def test_what_the_speech_is_about_is_answered_from_its_heading(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_what_the_speech_is_about_is_answered_from_its_heading(assistant) -> None:
     answer = assistant.ask("What is the speech about?")
     assert [c.paragraph for c in answer.citations] == [0]
     assert "Transnational Organized Crime" in answer.answer

@@ -48,7 +48,7 @@ def comparable(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def app_url(assistant) -> Iterator[str]:
     from ui.app import build_app, launch
 
     demo = build_app(lambda: assistant)
@@ -58,13 +58,13 @@ def app_url(assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def client(app_url: str):  # type: ignore[no-untyped-def]
+def client(app_url: str):
     from gradio_client import Client
 
     return Client(app_url, verbose=False)
 
 
-def test_ask_endpoint_returns_the_assistants_answer_object(client, assistant) -> None:  # type: ignore[no-untyped-def]
+def test_ask_endpoint_returns_the_assistants_answer_object(client, assistant) -> None:
     got = client.predict(HAITI, [], api_name="/ask")
     assert comparable(got) == comparable(assistant.ask(HAITI, []).to_dict())
     assert got["citations"] and got["citations"][0]["doc_id"] == SPEECH_DOC_ID
@@ -74,13 +74,13 @@ def test_ask_endpoint_returns_the_assistants_answer_object(client, assistant) ->
         assistant.ask(follow_up, history).to_dict())
 
 
-def test_ask_endpoint_equals_the_cli_json(client, speech_index: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ask_endpoint_equals_the_cli_json(client, speech_index: Path) -> None:
     cli = subprocess.run([sys.executable, "-m", "ui", "ask", HAITI, "--json", "--index-dir", str(speech_index)],
                          capture_output=True, text=True, timeout=300, check=True)
     assert comparable(client.predict(HAITI, None, api_name="/ask")) == comparable(json.loads(cli.stdout))
 
 
-def test_errors_are_readable_and_the_app_keeps_serving(client) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_readable_and_the_app_keeps_serving(client) -> None:
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="The question is empty"):
@@ -92,7 +92,7 @@ def test_errors_are_readable_and_the_app_keeps_serving(client) -> None:  # type:
     assert client.predict(HAITI, [], api_name="/ask")["citations"]
 
 
-def test_chat_streams_then_links_markers_and_lists_sources(client, assistant) -> None:  # type: ignore[no-untyped-def]
+def test_chat_streams_then_links_markers_and_lists_sources(client, assistant) -> None:
     job = client.submit(HAITI, "", "extractive", 5, api_name="/chat")
     chat, sources, _question, export = job.result()
     partials = [out[0][-1]["content"][0]["text"] for out in job.outputs()[1:-1]]
@@ -104,7 +104,7 @@ def test_chat_streams_then_links_markers_and_lists_sources(client, assistant) ->
     assert Path(export["value"] if isinstance(export, dict) else export).read_text().startswith("# SpeechQA")
 
 
-def test_sources_panel_says_nothing_was_found_when_the_assistant_abstains(client) -> None:  # type: ignore[no-untyped-def]
+def test_sources_panel_says_nothing_was_found_when_the_assistant_abstains(client) -> None:
     from ui.render import NOTHING_FOUND
 
     chat, sources, *_ = client.predict("What is the best recipe for chocolate cake?", "", "extractive", 5,
@@ -124,12 +124,12 @@ def test_sessions_do_not_see_each_others_conversations(app_url: str) -> None:
     assert [m["content"][0]["text"] for m in alice_chat if m["role"] == "user"] == [HAITI, "And what about drugs?"]
 
 
-def test_question_markup_is_shown_as_text(client) -> None:  # type: ignore[no-untyped-def]
+def test_question_markup_is_shown_as_text(client) -> None:
     chat = client.predict("<img src=x onerror=alert(1)> Haiti?", "", "extractive", 5, api_name="/chat")[0]
     assert chat[0]["content"][0]["text"] == "&lt;img src=x onerror=alert(1)&gt; Haiti?"
 
 
-def test_several_documents_get_a_selector_that_scopes_chat_and_reading(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_several_documents_get_a_selector_that_scopes_chat_and_reading(tmp_path: Path, embedder) -> None:
     from index.chroma import open_store
     from index.corpus import BUNDLED_SPEECH
     from index.ingest import Ingestor

@@ -36,7 +36,7 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def app_url(assistant) -> Iterator[str]:
     _require_chromium()
     from ui.app import build_app, launch
 
@@ -59,7 +59,7 @@ def browser(app_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture()
-def page(browser, app_url: str) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def page(browser, app_url: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -88,7 +88,7 @@ def show_citation(page: Any, turn: int, n: int) -> Any:
     return page.wait_for_selector(f'#sqa-citation .sqa-citation:has-text("[{n}]")')
 
 
-def test_ask_click_citation_follow_up_and_export(page, assistant, app_url: str, shots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ask_click_citation_follow_up_and_export(page, assistant, app_url: str, shots: Path) -> None:
     first = assistant.ask("What does the statement say about Haiti?")
     page.wait_for_selector("text=What does the statement say about Haiti?")
     page.screenshot(path=str(shots / "screenshot-first-load.png"))
@@ -115,7 +115,7 @@ def test_ask_click_citation_follow_up_and_export(page, assistant, app_url: str, 
     assert [u for u in page.requests if not u.startswith((origin, "data:", "blob:"))] == []
 
 
-def test_reading_view_searches_and_jumps_to_a_paragraph(page, assistant, shots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reading_view_searches_and_jumps_to_a_paragraph(page, assistant, shots: Path) -> None:
     document = assistant.document(SPEECH_DOC_ID)
     page.get_by_role("tab", name="Read the document").click()
     page.wait_for_selector("#sqa-reading #sqa-p-1")
@@ -132,7 +132,7 @@ def test_reading_view_searches_and_jumps_to_a_paragraph(page, assistant, shots: 
     page.screenshot(path=str(shots / "screenshot-reading.png"))
 
 
-def test_markup_is_text_and_errors_are_messages(page) -> None:  # type: ignore[no-untyped-def]
+def test_markup_is_text_and_errors_are_messages(page) -> None:
     ask(page, '<img src=x onerror="window.sqaPwned=1"><b>bold</b> What about Haiti?', 0)
     user = page.locator('#sqa-chat [data-testid="user"]').first
     assert "<b>bold</b>" in user.inner_text() and user.locator("b, img").count() == 0

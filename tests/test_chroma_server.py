@@ -81,7 +81,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
 
 
 @pytest.fixture(scope="module")
-def server_index(server: ChromaServer, embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+def server_index(server: ChromaServer, embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled speech ingested into the server; the returned dir holds only the local BM25 cache."""
     local = tmp_path_factory.mktemp("server-local")
     (result,) = Ingestor(open_store(local, server.url), embedder).ingest_paths([BUNDLED_SPEECH])
@@ -103,7 +103,7 @@ def test_the_server_holds_the_same_manifest_and_documents(server: ChromaServer, 
     assert remote.where == server.url
 
 
-def test_ingesting_again_into_the_server_changes_nothing(server: ChromaServer, server_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_ingesting_again_into_the_server_changes_nothing(server: ChromaServer, server_index: Path, embedder) -> None:
     store = open_store(server_index, server.url)
     before = sorted(store._chunks.get(include=[])["ids"])
     (result,) = Ingestor(store, embedder).ingest_paths([BUNDLED_SPEECH])
@@ -119,7 +119,7 @@ def test_another_model_is_refused_by_the_server_index(server: ChromaServer, serv
         Ingestor(open_store(server_index, server.url), OtherModel())  # type: ignore[arg-type]
 
 
-def test_answers_from_the_server_equal_the_embedded_ones(server: ChromaServer, server_index: Path, assistant) -> None:  # type: ignore[no-untyped-def]
+def test_answers_from_the_server_equal_the_embedded_ones(server: ChromaServer, server_index: Path, assistant) -> None:
     from rag.assistant import build_assistant
     from rag.settings import Settings
 
@@ -152,7 +152,7 @@ def test_an_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
         open_store(tmp_path, closed, timeout_s=2.0)
 
 
-def test_a_server_that_stops_mid_session_is_a_clear_error(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_that_stops_mid_session_is_a_clear_error(tmp_path: Path, embedder) -> None:
     from rag.assistant import build_assistant
     from rag.settings import Settings
 

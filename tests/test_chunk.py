@@ -32,7 +32,7 @@ KNOWN_LONG = ("MWI_79_2024.txt", "S_RES_0364_1974_EN_GOLD.txt")
 
 
 @pytest.fixture(scope="module")
-def tokenizer():  # type: ignore[no-untyped-def]
+def tokenizer():
     from tokenizers import Tokenizer
 
     path = bundled_model_path()
@@ -48,7 +48,7 @@ def speech() -> Document:
     return parse_file(BUNDLED_SPEECH)
 
 
-def word_pieces(tokenizer, texts: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+def word_pieces(tokenizer, texts: list[str]) -> list[int]:
     """Real input length in word pieces, [CLS] and [SEP] included, as the model sees it."""
     return [len(e.ids) for e in tokenizer.encode_batch(texts)]
 
@@ -115,7 +115,7 @@ def test_long_speech_paragraphs_become_sentence_windows_plus_the_whole(speech: D
     assert [c.text for c in chunks if c.paragraph == 8] == []  # the same salutation again is not embedded twice
 
 
-def test_speech_chunks_fit_the_model_with_the_real_tokenizer(speech: Document, tokenizer) -> None:  # type: ignore[no-untyped-def]
+def test_speech_chunks_fit_the_model_with_the_real_tokenizer(speech: Document, tokenizer) -> None:
     chunks = chunk_document(speech)
     fitting = [c for p in speech.citable() for c in windows(p, chunks)]
     assert max(word_pieces(tokenizer, [c.text for c in fitting])) <= MODEL_MAX_WORD_PIECES
@@ -123,7 +123,7 @@ def test_speech_chunks_fit_the_model_with_the_real_tokenizer(speech: Document, t
     assert max(word_pieces(tokenizer, [p.text for p in speech.paragraphs])) > ChunkerConfig().max_word_pieces
 
 
-def test_one_very_long_sentence_is_cut_to_fit(tokenizer) -> None:  # type: ignore[no-untyped-def]
+def test_one_very_long_sentence_is_cut_to_fit(tokenizer) -> None:
     clause = "Calls upon all States, in accordance with their obligations under international law, to cooperate"
     text = ", ".join([clause] * 30) + "."
     paragraph = Paragraph(3, text)
@@ -135,7 +135,7 @@ def test_one_very_long_sentence_is_cut_to_fit(tokenizer) -> None:  # type: ignor
     assert all(not c.text[0].isspace() and not c.text[-1].isspace() for c in chunks)
 
 
-def test_a_real_tokenizer_can_be_the_budget(tokenizer) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_tokenizer_can_be_the_budget(tokenizer) -> None:
     def count(text: str) -> int:
         return len(tokenizer.encode(text).ids)
 
@@ -158,7 +158,7 @@ def external_sample() -> list[Path]:
 
 
 @pytest.mark.skipif(not EXTERNAL.is_dir(), reason="the shared external corpus is not present")
-def test_real_corpus_chunks_fit_the_model(tokenizer) -> None:  # type: ignore[no-untyped-def]
+def test_real_corpus_chunks_fit_the_model(tokenizer) -> None:
     sample = external_sample()
     assert {f.name for f in sample} >= set(KNOWN_LONG)
     too_long = []

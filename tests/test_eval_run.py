@@ -41,12 +41,12 @@ def _items() -> tuple[GoldItem, ...]:
 
 
 @pytest.fixture(scope="module")
-def evaluation(assistant):  # type: ignore[no-untyped-def]
+def evaluation(assistant):
     return evaluate(assistant, _items(), RunConfig(), {"dataset": "subset", "command": "pytest"})
 
 
 @pytest.fixture(scope="module")
-def reports(evaluation, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+def reports(evaluation, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from evals.report import write_reports
 
     return write_reports(tmp_path_factory.mktemp("eval-out"), evaluation.records, evaluation.summary)
@@ -82,7 +82,7 @@ def test_tutorial_chunks_of_the_speech_span_several_paragraphs() -> None:
     assert covered == {p.number for p in document.citable()}
 
 
-def test_tutorial_retriever_returns_all_paragraphs_of_its_top_chunks(embedder) -> None:  # type: ignore[no-untyped-def]
+def test_tutorial_retriever_returns_all_paragraphs_of_its_top_chunks(embedder) -> None:
     from index.corpus import BUNDLED_SPEECH
     from index.parse import parse_file
 
@@ -143,7 +143,7 @@ def test_html_report_is_offline_and_lists_failures_first(reports: dict[str, Path
     assert "purple elephants" in html and "Haiti" in html  # the failing item, its answer and paragraphs
 
 
-def test_a_failing_item_says_why(evaluation) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_item_says_why(evaluation) -> None:
     record = next(r for r in evaluation.records if r["id"] == "broken-01")
     assert not record["passed"]
     assert "key fact missing: purple elephants" in record["reasons"]
@@ -162,7 +162,7 @@ def _baseline(summary: dict[str, Any], tmp_path: Path, **changes: float) -> dict
     return data
 
 
-def test_gate_fails_on_a_drop_beyond_tolerance_and_passes_otherwise(evaluation, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gate_fails_on_a_drop_beyond_tolerance_and_passes_otherwise(evaluation, tmp_path: Path) -> None:
     summary = json.loads(json.dumps(evaluation.summary))
     summary["metrics"]["citation_validity"]["mean"] = 1.0  # floors are tested separately below
     current = summary["metrics"]["first_citation_correct"]["mean"]
@@ -177,7 +177,7 @@ def test_gate_fails_on_a_drop_beyond_tolerance_and_passes_otherwise(evaluation, 
     assert [c.metric for c in rose if not c.ok] == ["false_abstention"]
 
 
-def test_gate_enforces_the_citation_validity_floor(evaluation, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gate_enforces_the_citation_validity_floor(evaluation, tmp_path: Path) -> None:
     summary = json.loads(json.dumps(evaluation.summary))
     summary["metrics"]["citation_validity"]["mean"] = 0.99
     checks = compare(summary, _baseline(summary, tmp_path), tolerance=0.5)

@@ -60,7 +60,7 @@ def test_the_bundled_model_is_supported_with_its_own_settings() -> None:
 
 
 @pytest.mark.slow
-def test_vectors_match_sentence_transformers_on_real_paragraphs(fast: BertEmbedder, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_vectors_match_sentence_transformers_on_real_paragraphs(fast: BertEmbedder, embedder) -> None:
     texts = real_paragraphs()
     _, tokenizer = fast._load()
     lengths = [len(tokenizer.encode(t).ids) for t in texts]

@@ -53,7 +53,7 @@ def index_copy(speech_index: Path, tmp_path: Path) -> Path:
     return target
 
 
-def test_each_bad_file_fails_alone_and_nothing_is_lost(index_copy: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_each_bad_file_fails_alone_and_nothing_is_lost(index_copy: Path, tmp_path: Path, embedder) -> None:
     files = _bad_folder(tmp_path)
     ingestor = Ingestor(open_store(index_copy), embedder)
     results = ingestor.ingest_paths([files["docx"].parent, files["docx"]])

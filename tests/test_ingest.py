@@ -63,13 +63,13 @@ def corpus(tmp_path: Path) -> Path:
     return folder
 
 
-def ingest(index_dir: Path, paths: list[Path], embedder) -> tuple[ChromaStore, dict[str, Status]]:  # type: ignore[no-untyped-def]
+def ingest(index_dir: Path, paths: list[Path], embedder) -> tuple[ChromaStore, dict[str, Status]]:
     store = open_store(index_dir)
     results = Ingestor(store, embedder).ingest_paths(paths)
     return store, {r.doc_id: r.status for r in results}
 
 
-def test_ingesting_twice_changes_nothing(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_ingesting_twice_changes_nothing(tmp_path: Path, corpus: Path, embedder) -> None:
     store, first = ingest(tmp_path / "index", [corpus], embedder)
     assert first == {"alpha": Status.ADDED, "beta": Status.ADDED}
     ids = all_chunk_ids(store)
@@ -80,7 +80,7 @@ def test_ingesting_twice_changes_nothing(tmp_path: Path, corpus: Path, embedder)
     assert [d.doc_id for d in store.documents()] == ["alpha", "beta"]
 
 
-def test_a_changed_file_replaces_exactly_its_own_chunks(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_file_replaces_exactly_its_own_chunks(tmp_path: Path, corpus: Path, embedder) -> None:
     store, _ = ingest(tmp_path / "index", [corpus], embedder)
     alpha_ids, old_beta = expected_ids(corpus / "alpha.txt"), expected_ids(corpus / "beta.md")
     (corpus / "beta.md").write_text(BETA.replace("a global fund for connectivity", "a regional satellite network"),
@@ -96,7 +96,7 @@ def test_a_changed_file_replaces_exactly_its_own_chunks(tmp_path: Path, corpus: 
     assert store.get_document("alpha").paragraph(3).text.startswith("Alphaland will host")
 
 
-def test_only_changed_chunks_are_embedded_again(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_only_changed_chunks_are_embedded_again(tmp_path: Path, corpus: Path, embedder) -> None:
     ingest(tmp_path / "index", [corpus], embedder)
     (corpus / "beta.md").write_text(BETA.replace("I thank you.", "I thank you, Madam Chair."), encoding="utf-8")
     store = open_store(tmp_path / "index")
@@ -105,7 +105,7 @@ def test_only_changed_chunks_are_embedded_again(tmp_path: Path, corpus: Path, em
     assert result.embedded == 1 and result.chunks == len(expected_ids(corpus / "beta.md"))
 
 
-def test_the_manifest_records_model_dimension_and_chunker(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_the_manifest_records_model_dimension_and_chunker(tmp_path: Path, corpus: Path, embedder) -> None:
     store, _ = ingest(tmp_path / "index", [corpus / "alpha.txt"], embedder)
     assert store.manifest() == Manifest(embedding_model=DEFAULT_MODEL, dimension=384, chunker=ChunkerConfig().version)
     (info,) = store.documents()
@@ -118,15 +118,15 @@ class OtherModel:
     name = "intfloat/e5-small-v2"
     dimension = 384
 
-    def embed(self, texts: list[str], batch_size: int = 64):  # type: ignore[no-untyped-def]
+    def embed(self, texts: list[str], batch_size: int = 64):
         raise AssertionError("a mismatched index must be refused before anything is embedded")
 
-    def embed_query(self, text: str):  # type: ignore[no-untyped-def]
+    def embed_query(self, text: str):
         raise AssertionError("not reached")
 
 
 def test_another_embedding_model_is_refused_with_the_rebuild_command(
-    tmp_path: Path, corpus: Path, embedder  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, embedder
 ) -> None:
     store, _ = ingest(tmp_path / "index", [corpus / "alpha.txt"], embedder)
     with pytest.raises(IndexMismatchError) as caught:
@@ -137,7 +137,7 @@ def test_another_embedding_model_is_refused_with_the_rebuild_command(
     assert [d.doc_id for d in store.documents()] == ["alpha"]  # refused, not wiped
 
 
-def test_another_chunker_is_refused_too(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_another_chunker_is_refused_too(tmp_path: Path, corpus: Path, embedder) -> None:
     ingest(tmp_path / "index", [corpus / "alpha.txt"], embedder)
     with pytest.raises(IndexMismatchError, match="speechqa ingest --rebuild"):
         Ingestor(open_store(tmp_path / "index"), embedder, ChunkerConfig(max_word_pieces=64))

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 class Recorder:
     """The real embedder, recording every call; `fail_after` calls it raises KeyboardInterrupt instead."""
 
-    def __init__(self, inner, fail_after: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, inner, fail_after: int | None = None) -> None:
         self.inner, self.fail_after = inner, fail_after
         self.name = inner.name
         self.calls: list[list[str]] = []
@@ -70,7 +70,7 @@ def stored_ids(index_dir: Path) -> set[str]:
     return set(open_store(index_dir)._chunks.get(include=[])["ids"])
 
 
-def test_chunks_of_several_documents_are_embedded_together(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_chunks_of_several_documents_are_embedded_together(tmp_path: Path, corpus: Path, embedder) -> None:
     recorder = Recorder(embedder)
     results = Ingestor(open_store(tmp_path / "index"), recorder).ingest_paths([corpus])
     expected = chunk_texts(corpus)
@@ -81,7 +81,7 @@ def test_chunks_of_several_documents_are_embedded_together(tmp_path: Path, corpu
     assert sorted(recorder.embedded) == sorted(t for texts in expected.values() for t in texts)
 
 
-def test_unchanged_corpus_is_skipped_without_loading_the_model(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_unchanged_corpus_is_skipped_without_loading_the_model(tmp_path: Path, corpus: Path, embedder) -> None:
     Ingestor(open_store(tmp_path / "index"), embedder).ingest_paths([corpus])
     before = stored_ids(tmp_path / "index")
     fresh = SentenceTransformerEmbedder()  # as `speechqa ingest` makes it: nothing loaded yet
@@ -91,7 +91,7 @@ def test_unchanged_corpus_is_skipped_without_loading_the_model(tmp_path: Path, c
     assert stored_ids(tmp_path / "index") == before
 
 
-def test_a_changed_statement_re_embeds_only_its_changed_chunks(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_statement_re_embeds_only_its_changed_chunks(tmp_path: Path, corpus: Path, embedder) -> None:
     Ingestor(open_store(tmp_path / "index"), embedder).ingest_paths([corpus])
     old = chunk_texts(corpus)
     path = corpus / "ALB_78_2023.txt"
@@ -109,7 +109,7 @@ def test_a_changed_statement_re_embeds_only_its_changed_chunks(tmp_path: Path, c
     assert stored_ids(tmp_path / "index") == expected_ids
 
 
-def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, corpus: Path, embedder) -> None:
     expected = chunk_texts(corpus)
     total = sum(len(t) for t in expected.values())
     first_doc, second_doc = sorted(expected)[:2]
@@ -143,7 +143,7 @@ def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, cor
         [d.hash for d in open_store(clean).documents()]
 
 
-def test_the_command_line_ingests_a_folder_with_a_progress_bar(tmp_path: Path, corpus: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_line_ingests_a_folder_with_a_progress_bar(tmp_path: Path, corpus: Path, capsys) -> None:
     from rag.settings import Settings
     from ui.ingest_view import run_ingest
 

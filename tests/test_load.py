@@ -21,7 +21,7 @@ HAITI = "What does the statement say about Haiti?"
 
 
 def test_32_concurrent_conversations_are_all_answered_correctly_and_privately(speech_index: Path, tmp_path: Path,
-                                                                             assistant) -> None:  # type: ignore[no-untyped-def]
+                                                                             assistant) -> None:
     from ui.reliability_cmd import CONVERSATIONS, load_trial, serving, wrong_answers
 
     index = tmp_path / "index"

@@ -31,7 +31,7 @@ ODD_QUESTIONS = {
 
 
 @pytest.mark.parametrize("name", list(ODD_QUESTIONS))
-def test_odd_question_gives_answer_or_input_error(assistant, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_odd_question_gives_answer_or_input_error(assistant, name: str) -> None:
     question = ODD_QUESTIONS[name]
     try:
         answer = assistant.ask(question)
@@ -45,13 +45,13 @@ def test_odd_question_gives_answer_or_input_error(assistant, name: str) -> None:
     assert not normal.abstained and normal.citations
 
 
-def test_length_limits_are_input_errors(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_length_limits_are_input_errors(assistant) -> None:
     for question in ("", "   ", "x" * 1_000_000):
         with pytest.raises(InputError):
             assistant.ask(question)
 
 
-def test_injection_claims_are_only_verbatim_quotes(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_injection_claims_are_only_verbatim_quotes(assistant) -> None:
     answer = assistant.ask(ODD_QUESTIONS["injection"])
     assert "declared war" not in answer.answer.lower() or any(
         "declared war" in c.text.lower() for c in answer.citations)
@@ -62,6 +62,6 @@ def test_injection_claims_are_only_verbatim_quotes(assistant) -> None:  # type: 
         assert document.paragraph(citation.paragraph).text == citation.text if citation.paragraph else True
 
 
-def test_markup_is_not_echoed_as_a_claim(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_markup_is_not_echoed_as_a_claim(assistant) -> None:
     answer = assistant.ask(ODD_QUESTIONS["markup"])
     assert "<script>" not in answer.answer or answer.abstained

@@ -38,7 +38,7 @@ def _sizes(raw: str) -> tuple[str, ...]:
     return sizes
 
 
-def _config(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-untyped-def]
+def _config(args: argparse.Namespace, work_dir: Path):
     from dataclasses import replace
 
     from evals.bench import BenchConfig

@@ -26,7 +26,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (SPEECHQA_CHROMA_URL)")
 
 
-def settings_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def settings_from(args: argparse.Namespace):
     from rag.settings import settings_from_env
 
     base = settings_from_env()
@@ -86,7 +86,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return run_ingest(settings_from(args), args.paths, args.rebuild)
 
 
-def _assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _assistant(args: argparse.Namespace):
     from rag.assistant import build_assistant
 
     return build_assistant(settings_from(args))

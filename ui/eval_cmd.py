@@ -20,7 +20,7 @@ from ui import cli
 DEFAULT_OUT = Path("eval-report")
 
 
-def _progress(label: str):  # type: ignore[no-untyped-def]
+def _progress(label: str):
     def report(done: int, total: int) -> None:
         if done == total or done % 100 == 0 or sys.stderr.isatty():
             end = "\n" if done == total else ""
@@ -41,7 +41,7 @@ def _command(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
-def _items(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _items(args: argparse.Namespace):
     from evals.dataset import load_gold
 
     return load_gold(args.dataset)

@@ -9,7 +9,7 @@ from index.corpus import BUNDLED_SPEECH
 from index.errors import InputError
 
 
-def run_ingest(settings, paths: list[Path], rebuild: bool) -> int:  # type: ignore[no-untyped-def]
+def run_ingest(settings, paths: list[Path], rebuild: bool) -> int:
     from index.chroma import open_store
     from index.embed import SentenceTransformerEmbedder
     from index.ingest import Ingestor, Status
@@ -37,7 +37,7 @@ def run_ingest(settings, paths: list[Path], rebuild: bool) -> int:  # type: igno
     return 2 if ok < len(results) else 0
 
 
-def _progress_bar(paths: list[Path]):  # type: ignore[no-untyped-def]
+def _progress_bar(paths: list[Path]):
     if not paths or (len(paths) == 1 and paths[0].is_file()):
         return None
     from tqdm import tqdm
