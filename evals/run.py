@@ -4,12 +4,11 @@ The assistant comes from the composition root (`rag.assistant.build_assistant`) 
 for the run, so the harness measures what users run. A configuration (`RunConfig`) chooses the
 retrieval mode, the chunking strategy, k and the abstention threshold; `parse_config` reads the
 `--config k=5,retrieval=hybrid,...` form. The tutorial chunker swaps in `evals.tutorial`'s retriever
-on a copy of the built assistant. Nothing here prints: callers pass a progress callback.
+through `Assistant.variant`. Nothing here prints: callers pass a progress callback.
 """
 
 from __future__ import annotations
 
-import copy
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -127,19 +126,19 @@ def open_assistant(index_dir: Path, config: RunConfig, settings: Settings) -> As
     assistant = build_assistant(settings)
     if config.chunker == "tutorial":
         from evals.tutorial import TutorialRetriever
+        from index.fast_embed import query_embedder
 
         documents = [assistant.document(d.doc_id) for d in assistant.documents()]
-        assistant = copy.copy(assistant)
-        assistant.retriever = TutorialRetriever(documents, assistant.retriever.embedder)  # type: ignore[assignment]
+        tutorial = TutorialRetriever(documents, query_embedder(settings.embedding_model))
+        assistant = assistant.variant(retriever=tutorial)
     return assistant
 
 
 def variant(assistant: Assistant, config: RunConfig) -> Assistant:
-    """A shallow copy with another abstention threshold (same index, model and retriever)."""
-    changed = copy.copy(assistant)
-    if config.abstain_threshold is not None:
-        changed.abstain_threshold = config.abstain_threshold
-    return changed
+    """The same index, model and retriever with another abstention threshold."""
+    if config.abstain_threshold is None:
+        return assistant
+    return assistant.variant(policy=replace(assistant.policy, abstain_threshold=config.abstain_threshold))
 
 
 def ask(assistant: Assistant, item: GoldItem, k: int) -> Answer:

@@ -90,7 +90,7 @@ class ItemScore:
             "reasons": list(self.reasons),
             "gold_paragraphs": [{"doc_id": r.doc_id, "paragraph": r.paragraph} for r in self.item.gold_paragraphs],
             "reference_answer": self.item.reference_answer, "answer": self.answer.answer,
-            "abstained": self.answer.abstained, "metrics": {k: round(v, 4) for k, v in self.metrics.items()},
+            "abstained": self.answer.abstained, "abstain_reason": self.answer.abstain_reason, "metrics": {k: round(v, 4) for k, v in self.metrics.items()},
             "lenient": {k: round(v, 4) for k, v in self.lenient.items()},
             "retrieved_chars": self.retrieved_chars,
             "timings_ms": {k: round(v, 2) for k, v in self.answer.timings_ms.items()},

@@ -25,6 +25,8 @@ HEADLINE = ("hit@1", "hit@3", "hit@5", "recall@k", "mrr@10", "ndcg@10", "context
             "rouge_l", "abstention_accuracy", "false_abstention")
 EXTRA = ("recall@3", "recall@5", "markers_in_order")
 STAGES = ("retrieve", "generate", "total")
+DOCUMENT_METRICS = ("citation_recall", "first_citation_correct", "key_fact_recall", "abstention_accuracy",
+                    "false_abstention")
 CATEGORY_METRICS = ("first_citation_correct", "citation_recall", "key_fact_recall", "abstention_accuracy")
 BOOTSTRAP_SAMPLES = 1000
 
@@ -69,6 +71,22 @@ def categories(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     return table
 
 
+def by_document(scores: Sequence[ItemScore], splits: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The headline figures of each document's items (an unscoped question counts for its gold document)."""
+    groups: dict[str, list[ItemScore]] = {}
+    for s in scores:
+        doc = s.item.gold_paragraphs[0].doc_id if s.item.gold_paragraphs else (s.item.doc or "")
+        groups.setdefault(doc, []).append(s)
+    table = {}
+    for doc, group in sorted(groups.items()):
+        row: dict[str, Any] = {"split": splits.get(doc, ""), "n": len(group)}
+        for metric in DOCUMENT_METRICS:
+            values = [s.metrics[metric] for s in group if metric in s.metrics]
+            row[metric] = round(mean(values), 4) if values else None
+        table[doc] = row
+    return table
+
+
 def machine() -> dict[str, Any]:
     """Where the run happened, so published numbers can be repeated."""
     cpu = platform.processor() or platform.machine()
@@ -101,5 +119,7 @@ def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any
         "retrieved_chars_mean": round(mean([float(s.retrieved_chars) for s in scores if s.item.answerable]), 1),
         "categories": categories(scores),
         "failure_kinds": dict(failures.most_common()),
+        "abstain_reasons": dict(Counter(reason_kind(s.answer.abstain_reason or "no_evidence") for s in scores
+                                        if s.answer.abstained).most_common()),
         "machine": machine(),
     }

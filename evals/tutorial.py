@@ -72,11 +72,8 @@ def split_document(document: Document, size: int = CHUNK_SIZE, overlap: int = CH
 class TutorialRetriever:
     """Dense search over tutorial chunks; a hit expands to every paragraph the chunk spans.
 
-    Meets the interface `rag.assistant.Assistant` uses of its retriever (`retrieve`, `get_document`,
-    `lexical`, `embedder`), so an assistant built by the composition root can be pointed at it.
+    Meets `rag.retrieve.Retriever`, so `Assistant.variant(retriever=...)` answers with it.
     """
-
-    lexical = None  # the tutorial has no BM25 index (follow-ups get no topic boost)
 
     def __init__(self, documents: Sequence[Document], embedder: Embedder) -> None:
         self.embedder = embedder
@@ -86,6 +83,10 @@ class TutorialRetriever:
 
     def get_document(self, doc_id: str) -> Document:
         return self._documents[doc_id]
+
+    def lexical_search(self, text: str, k: int, doc_ids: Sequence[str] | None = None
+                       ) -> list[tuple[tuple[str, int], float]]:
+        return []  # the tutorial has no BM25 index (follow-ups get no topic boost)
 
     def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
                  boost: dict[tuple[str, int], float] | None = None) -> list[ParagraphHit]:

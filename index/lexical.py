@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,3 +122,40 @@ def _replace_cache(index: LexicalIndex, folder: Path) -> None:
     for old in folder.parent.iterdir():
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
+
+
+BM25_K1, BM25_B = 1.5, 0.75
+
+
+def document_bm25(document: Document, query: str, k: int) -> list[tuple[tuple[str, int], float]]:
+    """BM25 of `query` over one document's paragraphs (heading included), with that document's own
+    word statistics: the (doc_id, paragraph) keys with a positive score, best first."""
+    rows = _document_rows(document)
+    terms = set(tokenize(query))
+    if not rows or not terms:
+        return []
+    average = sum(len(r) for _, r in rows) / len(rows)
+    frequency = {t: sum(1 for _, r in rows if t in r) for t in terms}
+    scored = []
+    for number, row in rows:
+        score = 0.0
+        for t in terms & row.keys():
+            idf = math.log(1 + (len(rows) - frequency[t] + 0.5) / (frequency[t] + 0.5))
+            tf = row[t]
+            score += idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * sum(row.values()) / average))
+        if score > 0:
+            scored.append(((document.doc_id, number), score))
+    scored.sort(key=lambda item: (-item[1], item[0][1]))
+    return scored[:k]
+
+
+@lru_cache(maxsize=256)
+def _document_rows(document: Document) -> tuple[tuple[int, dict[str, int]], ...]:
+    """Each citable paragraph's term counts (documents are immutable, so they are cached by value)."""
+    rows = []
+    for p in document.citable():
+        counts: dict[str, int] = {}
+        for t in tokenize(_searchable(document, p.number, p.text)):
+            counts[t] = counts.get(t, 0) + 1
+        rows.append((p.number, counts))
+    return tuple(rows)

@@ -139,3 +139,27 @@ def _hyphen_break(left: str, right: str, vocabulary: set[str]) -> Literal["keep"
         return None
     joined = stem.group(1) + tail.group(0)
     return "drop" if right[0].islower() and joined.lower() in vocabulary else "keep"
+
+
+_PRINTED_NUMBER = re.compile(r"^(\d{1,3})\.\s")
+_PRINTED_ITEM = re.compile(r"^\(([a-z]{1,2}|[ivx]{1,5})\)\s")
+
+
+def printed_labels(paragraphs: Sequence[str]) -> dict[str, int]:
+    """The document's own numbering: "4" and "11(b)" mapped to the reader's paragraph numbers (from 1).
+
+    Resolutions and reports number their paragraphs ("4. Demands ...") and letter the items under
+    them ("(b) Release ..."); a question may cite those ("operative paragraph 4", "paragraph 11 (b)").
+    A letter belongs to the last number printed before it. Unnumbered paragraphs get no label.
+    """
+    labels: dict[str, int] = {}
+    current = ""
+    for number, text in enumerate(paragraphs, start=1):
+        numbered = _PRINTED_NUMBER.match(text)
+        item = _PRINTED_ITEM.match(text)
+        if numbered:
+            current = numbered.group(1)
+            labels.setdefault(current, number)
+        elif item and current:
+            labels.setdefault(f"{current}({item.group(1)})", number)
+    return labels

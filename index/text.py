@@ -44,6 +44,11 @@ COMMON_CAPS = frozenset(
         "Tell", "Give", "List", "Name", "Explain", "Describe", "Summarize", "Summarise", "According", "Please",
         "Ignore", "I", "You", "We", "My", "Your", "Our", "Mr", "Ms", "Mrs", "Dr", "SYSTEM", "Mention", "Identify",
         "State", "Quote", "Show", "Find", "After", "Before", "Under", "By", "As", "From", "With", "So", "Also",
+        # titles and calendar words: a question may use them where the text names the person or date otherwise
+        "President", "Vice", "Prime", "Minister", "Secretary", "General", "Ambassador", "Chair", "Chairman", "King",
+        "Queen", "Main", "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+        "Sunday",
     ]
 )
 MARKER = re.compile(r"\s*\[(\d+)\]")
@@ -96,10 +101,10 @@ def acronyms_spelled_out(text: str) -> set[str]:
         if token[:1].isupper() or (run and token.lower() in _ACRONYM_WORDS):
             run.append(token)
             continue
-        caps = [w for w in run if w[:1].isupper()]
-        for i in range(len(caps)):
-            for j in range(i + 2, min(len(caps), i + 8) + 1):
-                found.add("".join(w[0] for w in caps[i:j]).upper())
+        for letters in ([w for w in run if w[:1].isupper()], run):  # "MoU" keeps the "of"
+            for i in range(len(letters)):
+                for j in range(i + 2, min(len(letters), i + 8) + 1):
+                    found.add("".join(w[0] for w in letters[i:j]).upper())
         run = []
     return found
 

@@ -39,6 +39,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     id: str | None = None
     retrieved: tuple[tuple[str, int, float], ...] = ()  # (doc_id, paragraph, score), best first
+    abstain_reason: str | None = None  # why the assistant abstained ("not_in_text: hydropower"); None if it answered
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason,
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "retrieved": [{"doc_id": d, "paragraph": p, "score": round(s, 4)} for d, p, s in self.retrieved],

@@ -12,12 +12,32 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from index.text import COMMON_CAPS, NAME, names_in, stem, words
+from index.text import COMMON_CAPS, NAME, acronyms_spelled_out, name_key, names_in, stem, words
 
 Expect = Literal["quantity", "time", "entity"]
 
-_QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum)|how large|(which|what) "
-                         r"(\w+ ){0,3}number)\b", re.IGNORECASE)
+_QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum|proportion|total)|how large|"
+                         r"(which|what) (\w+ ){0,3}number|(what|how much) (is|was|are|were) the (\w+ )?(budget|"
+                         r"population|cost|price|value|size|percentage|share|rate|amount|total))\b", re.IGNORECASE)
+# The words that name what is counted: "how many [Ghanaian peacekeepers] are ...", "the [budget] of ..."
+_QUANTITY_HEAD = re.compile(r"\b(?:how (?:many|much)|what (?:amount|number|percentage|share|sum|proportion|total)"
+                            r"(?: of)?|(?:budget|population|cost|price|value|size|rate|amount|total))\s+"
+                            r"(?P<head>(?:(?!(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could|"
+                            r"should|must|may|might|of|in|on|for|to|from|by|at|per)\b)[\w'’-]+\s*){0,3})",
+                            re.IGNORECASE)
+_HEAD_NOUNS = re.compile(r"\b(budget|population|cost|price|value|size|rate|amount|total|share|percentage|"
+                         r"proportion|number)\b", re.IGNORECASE)
+_YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)$")
+_NUMBER_WORDS = frozenset([
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+    "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds", "thousand", "thousands", "million", "millions",
+    "billion", "billions", "trillion", "dozen", "dozens", "percent", "half", "third", "quarter",
+])
+_SYMBOL = re.compile(r"\b[A-Z]+(?:/[\w.()-]+)+|\b(?:resolutions?|paragraphs?|articles?|no\.|session|chapter)\s+"
+                     r"[\dIVXLC]+(?:\s*\(\w+\))?", re.IGNORECASE)
+_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
+                   r"november|december|today|this year|last year|next year|yesterday|tomorrow)\b", re.IGNORECASE)
 _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"\b(which|what) (?!(?:should|do|does|did|can|could|would|will|must|are|is|were|was|have|"
                        r"has|may|might)\b)(\w+ )?(country|countries|organi[sz]ations?|agency|"
@@ -32,11 +52,6 @@ _CARDINAL = re.compile(
     r"percent)\b(?!\s+(years?|decades?|months?|days?)\b)|%|\$|€|£",
     re.IGNORECASE,
 )
-_TIME = re.compile(
-    r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"this year|last year|next year|anniversary|decades?|today|yesterday|tomorrow|ago|century)\b",
-    re.IGNORECASE,
-)
 def expected_type(question: str) -> Expect | None:
     if _QUANTITY_Q.search(question):
         return "quantity"
@@ -47,12 +62,47 @@ def expected_type(question: str) -> Expect | None:
     return None
 
 
+def quantity_head(question: str) -> set[str]:
+    """The stems of what a quantity question counts: "how many Ghanaian peacekeepers are ..." gives
+    {ghanaian, peacekeeper}; "what is the budget of the plan" gives {budget}."""
+    head: set[str] = set(stem(w.lower()) for w in _HEAD_NOUNS.findall(question)) - {"number", "total"}
+    match = _QUANTITY_HEAD.search(question)
+    if match:
+        head |= {stem(w) for w in words(match.group("head")) if len(w) > 2}
+    return head - {"much", "many", "how", "the", "all"}
+
+
+def tied_number(sentence: str, head: set[str], window: int) -> bool:
+    """`sentence` states a number within `window` words of a word of `head` (any number when `head` is
+    empty). Years, document symbols (A/71/L.73) and numbered references (resolution 264, paragraph 8)
+    are not quantities."""
+    tokens = words(_SYMBOL.sub(" ", sentence))
+    counts = [i for i, t in enumerate(tokens) if _is_count(t, head)]
+    if not head:
+        return bool(counts)
+    heads = [i for i, t in enumerate(tokens) if stem(t) in head]
+    return any(abs(i - j) <= window for i in counts for j in heads)
+
+
+def _is_count(token: str, head: set[str]) -> bool:
+    if token in _NUMBER_WORDS:
+        return True
+    if not token[:1].isdigit():
+        return False
+    return not _YEAR.match(token) or bool(head & {"year", "age"})
+
+
+def tied_date(sentence: str, topic: set[str]) -> bool:
+    """`sentence` gives a date or year and names something the question is about (`topic` stems)."""
+    return bool(_DATE.search(sentence)) and (not topic or bool(topic & {stem(w) for w in words(sentence)}))
+
+
 def satisfies(expect: Expect | None, text: str, question: str = "") -> bool:
     """Does `text` hold the kind of thing the question asks for (beyond what the question already names)?"""
     if expect == "quantity":
         return bool(_CARDINAL.search(text))
     if expect == "time":
-        return bool(_TIME.search(text))
+        return bool(_DATE.search(text))
     if expect == "entity":
         asked = {w.lower().removesuffix("'s") for w in NAME.findall(question)}
         return any(w.lower().removesuffix("'s") not in asked for w in names_in(text))
@@ -63,41 +113,67 @@ def missing_names(question: str, texts: Iterable[str]) -> list[str]:
     """Names of the question that occur as words in none of `texts` (possessives folded); an acronym
     (US, EU) must match in capitals, so the pronoun "us" does not count as the United States."""
     joined = " ".join(texts)
+    vocabulary = set(words(joined))
+    spelled: set[str] | None = None
     missing = []
     for name in names_in(question):
-        stem = name.removesuffix("'s")
-        acronym = stem.isupper() and len(stem) <= 4
-        pattern = re.compile(rf"\b{re.escape(stem)}\b", 0 if acronym else re.IGNORECASE)
-        if not pattern.search(joined):
-            missing.append(name)
+        bare = name.removesuffix("'s").removesuffix("’s")
+        acronym = sum(c.isupper() for c in bare) >= 2 and len(bare) <= 6  # UN, EU, MoU
+        if acronym and re.search(rf"\b{re.escape(bare)}\b", joined):
+            continue
+        if not acronym and any(_same_name(part, vocabulary) for part in re.split(r"[-’']", bare.lower()) if part):
+            continue
+        if acronym:  # "UN" where the text writes "United Nations"
+            spelled = acronyms_spelled_out(joined) if spelled is None else spelled
+            if bare.upper() in spelled:
+                continue
+        missing.append(name)
     return missing
+
+
+def _same_name(name: str, vocabulary: set[str]) -> bool:
+    """`name` is a word of the text, or its demonym or possessive form ("Ghanaian" for "Ghana")."""
+    if name in vocabulary:
+        return True
+    return any(name.startswith(w) and len(w) >= 4 and len(name) - len(w) <= 4 for w in vocabulary)
 
 
 _REPORTED = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>.+?) (?:say|said|tell|told|argue|argued|propose|"
                        r"suggest|recommend|report|announce|state|stress|claim|note|warn|think|believe|mention|"
                        r"emphasi[sz]e|highlight|call for|ask for)\b", re.IGNORECASE)
-_SPEAKER = re.compile(r"^(he|she|they|it|the (speaker|ambassador|statement|speech|text|remarks|document|author)|"
-                      r"china|zhang jun|the chinese \w+)$", re.IGNORECASE)
-ACKNOWLEDGES = re.compile(r"\b(thank|thanks|welcome|listened|appreciate|congratulate|commend|grateful)\b",
-                          re.IGNORECASE)
+# Who "the speaker" is, in any statement: pronouns and the roles a statement speaks in. The document's
+# own identity (its speaker, its title, the names it uses most) is added from its metadata by the caller.
+_SPEAKER = re.compile(r"^(he|she|they|it|we|the (speaker|ambassador|statement|speech|text|remarks|document|author|"
+                      r"president|prime minister|minister|delegation|government|country|resolution|council|"
+                      r"representative|report|letter|declaration))$", re.IGNORECASE)
+# A sentence that reports what someone said, rather than thanking or naming them.
+REPORTS = re.compile(r"\b(said|says|say|stated|states|told|noted|notes|warned|warns|called|calls|urged|urges|declared|"
+                     r"declares|argued|argues|stressed|stresses|reminded|emphasi[sz]ed|wrote|writes|asked|asks|"
+                     r"proposed|proposes|suggested|recommended|announced|reported|believed|believes|words|quote|"
+                     r"quoted|according to|put it|observed|insisted|affirmed|recalled|pointed out)\b|[:\"“”]",
+                     re.IGNORECASE)
 
 
-def reported_subject(question: str) -> str | None:
-    """Who a "what did X say/argue/propose" question asks about, when X is not the speaker itself."""
+def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
+    """Who a "what did X say/argue/propose" question asks about, when X is not the speaker: not a
+    pronoun or role, and none of `identity` (the document's own speaker and most used names)."""
     match = _REPORTED.search(question)
     if not match:
         return None
     who = match.group("who").strip()
-    return None if _SPEAKER.match(who) else who
+    own = {w.lower() for w in identity}
+    if _SPEAKER.match(who) or {name_key(w) for w in NAME.findall(who)} & own:
+        return None
+    return who
 
 
-def only_acknowledged(subject: str, sentences: Iterable[str]) -> bool:
-    """The text mentions `subject` only to thank or acknowledge them ("I thank X for her briefing"):
-    it reports nothing they said. False when no sentence names them (other checks decide then)."""
+def never_reported(subject: str, sentences: Iterable[str]) -> bool:
+    """No sentence that names `subject` reports what they said: the text thanks them, mentions
+    them in passing or does not name them at all, so "what did X say" has no answer here."""
     names = [w for w in NAME.findall(subject) if w not in COMMON_CAPS]
-    wanted = set(words(" ".join(names) or subject))  # "Secretary-General" -> secretary, general
+    wanted = set(words(" ".join(names) or subject)) - {"mr", "ms", "mrs", "dr", "the"}
     naming = [s for s in sentences if wanted & set(words(s))]
-    return bool(naming) and all(ACKNOWLEDGES.search(s) for s in naming)
+    return not any(REPORTS.search(s) for s in naming)
 
 
 _ATTRIBUTE = re.compile(r"^\s*(?:what|who|which)(?:'s| is| was| are| were) (?:the|its|their|his|her) "
@@ -149,3 +225,13 @@ def unfound_quotes(question: str, texts: Sequence[str]) -> list[str]:
         if not any(len(set(quoted) & h) >= 0.9 * len(set(quoted)) for h in haystacks):
             missing.append(passage)
     return missing
+
+
+_PARAGRAPH_REF = re.compile(r"\b(?:operative |sub-?)?paragraphs? (\d{1,3})(?:\s*\(([a-z]{1,2}|[ivx]{1,5})\))?",
+                            re.IGNORECASE)
+
+
+def paragraph_references(question: str) -> list[str]:
+    """The printed paragraph labels a question cites: "operative paragraph 4" -> ["4"],
+    "paragraph 11 (b)" -> ["11(b)"]."""
+    return [f"{n}({item.lower()})" if item else n for n, item in _PARAGRAPH_REF.findall(question)]

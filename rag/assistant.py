@@ -10,33 +10,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
-from index.errors import IndexMismatchError, IndexMissingError, InputError
+from index.errors import IndexMissingError, InputError
+from index.manifest import SCHEMA_VERSION
 from index.model import Document
-from index.sentences import split_sentences
+from index.paragraphs import printed_labels
 from index.store import DocumentInfo, VectorStore
-from index.text import tokenize
 from rag.answer import Answer
-from rag.answerability import (
-    about_structure_only,
-    absent_attribute,
-    missing_names,
-    only_acknowledged,
-    reported_subject,
-    satisfies,
-    unfound_quotes,
-)
+from rag.answerability import paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, abstain, stream_words
 from rag.metadata import metadata_draft
+from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
 from rag.question import Query, Turn, analyse, is_injection
-from rag.retrieve import HybridRetriever, ParagraphHit
+from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
 from rag.settings import GeneratorName, Settings, validate_question
 
-FOLLOW_UP_BOOST = 0.5
-VOCABULARY_CACHE = 256  # documents whose word sets are kept
-NAME_MISS_DENSE = 0.45  # below this, a question naming something absent from the text is off topic
-WEAK_DENSE, WEAK_WORDS = 0.28, 0.5  # below both, the question is about something else
+PROFILE_CACHE = 256  # documents whose profiles (vocabulary, own names) are kept
 
 
 def confidence(hits: Sequence[ParagraphHit]) -> float:
@@ -63,13 +54,21 @@ def parse_history(history: Sequence[object] | None) -> list[Turn]:
 
 
 class Assistant:
-    def __init__(self, store: VectorStore, retriever: HybridRetriever, generators: dict[str, Generator],
-                 top_k: int = 5, abstain_threshold: float = 0.2, default_generator: GeneratorName = "extractive"
-                 ) -> None:
+    """Answers questions over one index; built by `build_assistant`, never copied or changed in place
+    (`variant` gives another assistant over the same index with another policy or retriever)."""
+
+    def __init__(self, store: VectorStore, retriever: Retriever, generators: dict[str, Generator],
+                 top_k: int = 5, policy: AnswerPolicy = AnswerPolicy(),
+                 default_generator: GeneratorName = "extractive") -> None:
         self.store, self.retriever, self.generators = store, retriever, generators
-        self.top_k, self.abstain_threshold, self.default_generator = top_k, abstain_threshold, default_generator
+        self.top_k, self.policy, self.default_generator = top_k, policy, default_generator
         self._known: set[str] | None = None
-        self._words: dict[tuple[str, str], frozenset[str]] = {}
+        self._profiles: dict[tuple[str, str], Profile] = {}
+
+    def variant(self, policy: AnswerPolicy | None = None, retriever: Retriever | None = None) -> Assistant:
+        """Another assistant over the same index and generators, with another policy or retriever."""
+        return Assistant(self.store, retriever or self.retriever, self.generators, self.top_k,
+                         policy or self.policy, self.default_generator)
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
@@ -93,16 +92,15 @@ class Assistant:
         started = time.perf_counter()
         turns = parse_history(history)
         query = analyse(validate_question(question), turns)
-        # the LLM generator condenses follow-ups with the model (rag/llm.py); the rule-based form is the default
-        condense = getattr(self.generators.get(generator or self.default_generator), "condense", None)
-        if condense is not None and query.is_follow_up and not is_injection(query.original):
-            query = condense(query, turns)
+        chosen = self._generator(generator or self.default_generator)
+        if chosen.condenses and query.is_follow_up and not is_injection(query.original):
+            query = chosen.condense(query, turns)  # the LLM rewrites follow-ups; the rule-based form is the default
         scope = self._scope(doc_ids)
         depth = k or self.top_k
         hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth)  # a list spans more paragraphs
         retrieved = time.perf_counter()
         draft: Draft | None = None
-        for piece in self._generate(query, hits, scope, generator or self.default_generator):
+        for piece in self._generate(query, hits, scope, chosen):
             if isinstance(piece, Draft):
                 draft = piece
             else:
@@ -112,7 +110,14 @@ class Assistant:
         timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
         yield Answer(query.original, draft.answer, draft.abstained, draft.citations, timings, id,
-                     _retrieved(hits, draft))
+                     _retrieved(hits, draft), draft.reason if draft.abstained else None)
+
+    def _generator(self, name: GeneratorName) -> Generator:
+        generator = self.generators.get(name)
+        if generator is None:
+            raise InputError(f"The '{name}' generator is not configured; set SPEECHQA_LLM_BASE_URL and "
+                             "SPEECHQA_LLM_MODEL, or use the extractive generator")
+        return generator
 
     def _scope(self, doc_ids: Sequence[str] | None) -> list[str] | None:
         known = self._known_ids(refresh=False)
@@ -136,79 +141,67 @@ class Assistant:
     def _retrieve(self, query: Query, scope: list[str] | None, k: int) -> list[ParagraphHit]:
         """The k best body paragraphs, and the heading too when it ranks among them (it answers only
         metadata questions, so it must not take a body paragraph's place)."""
-        boost = self._topic_boost(query, scope)
+        boost = self._topic_boost(query, scope) | self._label_boost(query, scope)
         retriever = ParagraphRetriever(hybrid=self.retriever, k=k + 1, doc_ids=scope, boost=boost)
         hits = list(retrieval_chain(retriever).invoke({"query": query})["hits"])
         return hits if any(h.paragraph == 0 for h in hits[:k]) else hits[:k]
 
     def _topic_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
         """For a follow-up, the paragraphs the previous answer quoted are what 'that' refers to."""
-        if not query.context_text or self.retriever.lexical is None:
+        if not query.context_text:
             return {}
-        found = self.retriever.lexical.search(query.context_text, 2, scope)
-        return {key: FOLLOW_UP_BOOST / (rank + 1) for rank, (key, _) in enumerate(found)}
+        found = self.retriever.lexical_search(query.context_text, 2, scope)
+        return {key: self.policy.follow_up_boost / (rank + 1) for rank, (key, _) in enumerate(found)}
+
+    def _label_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
+        """"Operative paragraph 4" names a paragraph by the document's own numbering: that one answers."""
+        cited = paragraph_references(query.original)
+        if not cited or not scope or len(scope) != 1:
+            return {}
+        document = self.document(scope[0])
+        labels = printed_labels([p.text for p in document.paragraphs])
+        return {(document.doc_id, labels[c]): self.policy.label_boost for c in cited if c in labels}
 
     def _generate(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None,
-                  name: GeneratorName) -> Iterator[str | Draft]:
+                  generator: Generator) -> Iterator[str | Draft]:
         if query.metadata:
             draft = self._metadata(query, hits, scope)
             if draft is not None:
                 yield from stream_words(draft)
                 return
-        # "What are the main points?" asks about the statement's structure, which no passage matches closely
-        structural = query.wants_points and not query.is_follow_up and about_structure_only(
-            tokenize(query.original), self._vocabulary(hits))
-        weak = not structural and (confidence(hits) < self.abstain_threshold or self._off_text(query, hits))
-        if is_injection(query.original) or weak:
-            yield from stream_words(abstain())
+        profiles = [self._profile(d) for d in dict.fromkeys(h.doc_id for h in hits)]
+        reason = before_generation(query, hits, profiles, confidence(hits), self.policy)
+        if reason is not None:
+            yield from stream_words(abstain(reason))
             return
-        generator = self.generators.get(name)
-        if generator is None:
-            raise InputError(f"The '{name}' generator is not configured; set SPEECHQA_LLM_BASE_URL and "
-                             "SPEECHQA_LLM_MODEL, or use the extractive generator")
-        if not getattr(generator, "composes_first", False):
+        if not generator.composes_first:
             yield from generator.stream(query, hits, self.retriever.get_document)  # verified as it streams
             return
         draft = generator.generate(query, hits, self.retriever.get_document)
-        quoted = " ".join(c.quote for c in draft.citations)
-        if not draft.abstained and not satisfies(query.expect, quoted, query.original):
-            draft = abstain()  # e.g. "how many" answered by text that holds no number
-        yield from stream_words(draft)
+        reason = after_generation(query, draft, self.policy)
+        yield from stream_words(abstain(reason) if reason else draft)
 
-    def _off_text(self, query: Query, hits: list[ParagraphHit]) -> bool:
-        """The retrieved text is near the question's topic but cannot answer it: a name it never
-        mentions, an attribute it never speaks of ("the capital of Haiti"), a person it only thanks
-        ("what did X say in her briefing"), or a quote it does not contain."""
-        if _unknown_names(query, hits) or _weak_match(hits):
-            return True
-        body = [h for h in hits if h.paragraph != 0]
-        sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]
-        subject = reported_subject(query.standalone)
-        if subject is not None and only_acknowledged(subject, sentences):
-            return True
-        if unfound_quotes(query.original, sentences):
-            return True
-        return absent_attribute(query.original, self._vocabulary(hits)) is not None
-
-    def _vocabulary(self, hits: Sequence[ParagraphHit]) -> set[str]:
-        """The words (as `tokenize` gives them) of the documents the hits come from, kept per document."""
-        words: set[str] = set()
-        for doc_id in dict.fromkeys(h.doc_id for h in hits):
-            document = self.document(doc_id)
-            key = (doc_id, document.hash)
-            if key not in self._words:
-                if len(self._words) >= VOCABULARY_CACHE:
-                    self._words.pop(next(iter(self._words)))
-                self._words[key] = frozenset(t for p in document.citable() for t in tokenize(p.text))
-            words |= self._words[key]
-        return words
+    def _profile(self, doc_id: str) -> Profile:
+        """What a document says about itself (vocabulary, own names), kept per document version."""
+        document = self.document(doc_id)
+        key = (doc_id, document.hash)
+        if key not in self._profiles:
+            if len(self._profiles) >= PROFILE_CACHE:
+                self._profiles.pop(next(iter(self._profiles)))
+            self._profiles[key] = profile(document, self.policy)
+        return self._profiles[key]
 
     def _metadata(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None) -> Draft | None:
         doc_id = scope[0] if scope and len(scope) == 1 else (hits[0].doc_id if hits else None)
         if doc_id is None:
             docs = self.store.documents()
             doc_id = docs[0].doc_id if len(docs) == 1 else None
-        return metadata_draft(query, self.document(doc_id)) if doc_id else None
+        if doc_id is None:
+            return None
+        draft = metadata_draft(query, self.document(doc_id))
+        if draft is None and query.metadata == "speaker":
+            return abstain("metadata_unknown: speaker")  # the body cannot be trusted to name its own speaker
+        return draft
 
 
 def _retrieved(hits: Sequence[ParagraphHit], draft: Draft) -> tuple[tuple[str, int, float], ...]:
@@ -220,21 +213,6 @@ def _retrieved(hits: Sequence[ParagraphHit], draft: Draft) -> tuple[tuple[str, i
     return tuple(found + extra)
 
 
-def _weak_match(hits: Sequence[ParagraphHit]) -> bool:
-    """Neither the meaning nor the words match: no passage is semantically close and none holds half
-    of the question's words ("Which football team does the ambassador support?" meets only "support")."""
-    body = [h for h in hits if h.paragraph != 0][:3]
-    dense = max((h.dense for h in body), default=0.0)
-    return dense < WEAK_DENSE and max((h.lexical for h in body), default=0.0) < WEAK_WORDS
-
-
-def _unknown_names(query: Query, hits: Sequence[ParagraphHit]) -> bool:
-    """A name the retrieved text never mentions, with no strong semantic match either: off topic."""
-    body = [h for h in hits if h.paragraph != 0]
-    strong = max((h.dense for h in body), default=0.0) >= NAME_MISS_DENSE
-    return not strong and bool(missing_names(query.standalone, [h.text for h in body]))
-
-
 def build_assistant(settings: Settings) -> Assistant:
     """The composition root: settings in, a ready assistant out."""
     from index.chroma import open_store
@@ -244,13 +222,12 @@ def build_assistant(settings: Settings) -> Assistant:
     from rag.rerank import CrossEncoderReranker
 
     store = open_store(settings.index_dir, settings.chroma_url, settings.chroma_timeout_s)
-    manifest = store.manifest()
-    if manifest is not None and manifest.embedding_model != settings.embedding_model:
-        raise IndexMismatchError(
-            f"The index at {store.where} was built with embedding model '{manifest.embedding_model}' but "
-            f"SPEECHQA_EMBEDDING_MODEL is '{settings.embedding_model}'. Rebuild it with: speechqa ingest --rebuild "
-            "[PATH ...], or set SPEECHQA_EMBEDDING_MODEL back")
     embedder = query_embedder(settings.embedding_model)  # torch-free when the model allows
+    manifest = store.manifest()
+    if manifest is not None:  # any chunker answers; the model, its dimension and the schema must match
+        wanted = replace(manifest, embedding_model=settings.embedding_model, dimension=embedder.dimension,
+                         schema=SCHEMA_VERSION)
+        manifest.check_compatible(wanted, store.where)
     docs = [(d.doc_id, d.hash) for d in store.documents()]
     lexical = load_or_build(docs, store.get_document, settings.index_dir / "lexical") if docs else None
     reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None  # loads on first use
@@ -260,4 +237,5 @@ def build_assistant(settings: Settings) -> Assistant:
         from rag.llm import LLMGenerator
 
         generators["llm"] = LLMGenerator.from_settings(settings, embedder)
-    return Assistant(store, retriever, generators, settings.top_k, settings.abstain_threshold, settings.generator)
+    policy = AnswerPolicy(abstain_threshold=settings.abstain_threshold)
+    return Assistant(store, retriever, generators, settings.top_k, policy, settings.generator)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from index.model import Document
@@ -25,7 +25,7 @@ from index.sentences import split_sentences
 from index.text import names_in, tokenize
 from rag.answerability import satisfies
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
-from rag.question import Query
+from rag.question import Query, Turn
 from rag.retrieve import ParagraphHit
 
 MIN_CONTENT_WORDS = 3  # "Mr. President," and "Thank you." carry no answer
@@ -142,6 +142,7 @@ class ExtractiveGenerator:
     """Composes answers from verbatim sentences of the retrieved paragraphs."""
 
     composes_first = True  # the whole answer exists before it is streamed, so it can be checked first
+    condenses = False  # follow-ups keep the rule-based standalone form of `rag.question.analyse`
 
     def __init__(self, max_sentences: int = 3, list_max: int = 6) -> None:
         self.max_sentences, self.list_max = max_sentences, list_max
@@ -155,6 +156,9 @@ class ExtractiveGenerator:
                 self._weights.pop(next(iter(self._weights)))
             self._weights[key] = sentence_weights(document)
         return score_sentences(query, hit, self._weights[key])
+
+    def condense(self, query: Query, turns: Sequence[Turn]) -> Query:
+        return query
 
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft:
         body = [h for h in hits if h.paragraph != 0]  # the heading answers only metadata questions

@@ -8,13 +8,13 @@ markers and citations always map one-to-one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from index.model import Document
 from rag.answer import Citation
-from rag.question import Query
+from rag.question import Query, Turn
 from rag.retrieve import ParagraphHit
 
 ABSTAIN_TEXT = "The statement does not address this question, so I cannot answer it from the text."
@@ -25,6 +25,7 @@ class Draft:
     answer: str
     citations: tuple[Citation, ...]
     abstained: bool
+    reason: str | None = None  # with `abstained`: the decision's reason, e.g. "needs_quantity"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ DocumentLookup = Callable[[str], Document]
 
 
 class Generator(Protocol):
+    """The answer-writing seam. `composes_first`: the whole answer exists before it is shown, so the
+    assistant checks it (`rag.policy.after_generation`) before streaming; otherwise `stream` verifies as
+    it goes. `condenses`: the generator rewrites follow-ups itself (`condense`) before retrieval."""
+
+    composes_first: bool
+    condenses: bool
+
+    def condense(self, query: Query, turns: Sequence[Turn]) -> Query: ...
+
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft: ...
 
     def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:
@@ -51,8 +61,9 @@ class Generator(Protocol):
         ...
 
 
-def abstain() -> Draft:
-    return Draft(ABSTAIN_TEXT, (), True)
+def abstain(reason: str = "no_evidence") -> Draft:
+    """The abstention draft; `reason` names the decision (`rag.policy` lists them)."""
+    return Draft(ABSTAIN_TEXT, (), True, reason)
 
 
 def number_citations(selected: list[Selected], documents: DocumentLookup, reading_order: bool = False) -> Draft:

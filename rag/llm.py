@@ -114,6 +114,9 @@ def _redact(text: str, secret: str | None) -> str:
 class LLMGenerator:
     """Answers from the retrieved paragraphs with a chat model, verified sentence by sentence."""
 
+    composes_first = False  # sentences are verified and shown as the model writes them
+    condenses = True  # follow-ups are rewritten by the model (`condense`), with the rule-based form as fallback
+
     def __init__(self, chat: BaseChatModel, embedder: Embedder, where: str, secret: str | None = None,
                  timeout_s: float = 60.0) -> None:
         self.chat, self.embedder, self.secret, self.timeout_s = chat, embedder, secret, timeout_s

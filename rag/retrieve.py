@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from index.embed import Embedder
 from index.errors import IndexMissingError
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, document_bm25
 from index.model import Document
 from index.store import ChunkHit, VectorStore
 from index.text import tokenize
@@ -52,6 +52,19 @@ def lexical_coverage(query_tokens: set[str], text: str) -> float:
     if not query_tokens:
         return 0.0
     return len(query_tokens & set(tokenize(text))) / len(query_tokens)
+
+
+class Retriever(Protocol):
+    """The retrieval seam: paragraphs for a question, and the stored documents they come from.
+    `HybridRetriever` is the product's; the evaluation's tutorial baseline is another."""
+
+    def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
+                 boost: dict[tuple[str, int], float] | None = None) -> list[ParagraphHit]: ...
+
+    def get_document(self, doc_id: str) -> Document: ...
+
+    def lexical_search(self, text: str, k: int, doc_ids: Sequence[str] | None = None
+                       ) -> list[tuple[tuple[str, int], float]]: ...
 
 
 def _ranked(scores: dict[tuple[str, int], float]) -> list[tuple[str, int]]:
@@ -97,9 +110,22 @@ class HybridRetriever:
         return grouped
 
     def _lexical(self, question: str, doc_ids: Sequence[str] | None) -> list[tuple[tuple[str, int], float]]:
-        if self.lexical is None:
-            return []
-        return self.lexical.search(question, self.fetch, doc_ids)
+        return self.lexical_search(question, self.fetch, doc_ids)
+
+    def lexical_search(self, text: str, k: int, doc_ids: Sequence[str] | None = None
+                       ) -> list[tuple[tuple[str, int], float]]:
+        """BM25 over paragraphs. Scoped to one document, word statistics come from that document alone,
+        so what else is indexed cannot change a scoped answer."""
+        if doc_ids and len(doc_ids) == 1:
+            document = self._document_or_none(doc_ids[0])
+            return [] if document is None else document_bm25(document, text, k)
+        return self.lexical.search(text, k, doc_ids) if self.lexical is not None else []
+
+    def _document_or_none(self, doc_id: str) -> Document | None:
+        try:
+            return self.document(doc_id)
+        except IndexMissingError:
+            return None
 
     def _fuse(self, dense: dict[tuple[str, int], list[ChunkHit]], lexical: list[tuple[tuple[str, int], float]],
               boost: dict[tuple[str, int], float]) -> list[tuple[tuple[str, int], float]]:

@@ -44,7 +44,15 @@ def _command(args: argparse.Namespace) -> str:
 def _items(args: argparse.Namespace):
     from evals.dataset import load_gold
 
+    if args.dataset.is_dir():
+        return _collection(args).items
     return load_gold(args.dataset)
+
+
+def _collection(args: argparse.Namespace):
+    from evals.collection import load_collection
+
+    return load_collection(args.dataset, getattr(args, "split", "all"))
 
 
 def _sources(args: argparse.Namespace) -> list[Path]:
@@ -53,6 +61,8 @@ def _sources(args: argparse.Namespace) -> list[Path]:
 
     if args.docs:
         return list(args.docs)
+    if args.dataset.is_dir():
+        return list(_collection(args).sources)
     return [] if getattr(args, "index_dir", None) else [BUNDLED_SPEECH]
 
 
@@ -78,8 +88,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = {"dataset": str(args.dataset), "command": _command(args)}
     evaluation = run_gold(_items(args), config, settings_from_env(), run, _sources(args), args.index_dir,
                           _progress("eval"))
-    _print_headline(evaluation.summary, write_reports(args.out, evaluation.records, evaluation.summary))
+    summary = evaluation.summary
+    if args.dataset.is_dir():
+        from evals.summary import by_document
+
+        summary = {**summary, "documents": by_document(evaluation.scores, _collection(args).splits)}
+        _print_documents(summary["documents"])
+    _print_headline(summary, write_reports(args.out, evaluation.records, summary))
     return 0
+
+
+def _print_documents(table: dict[str, dict[str, Any]]) -> None:
+    from evals.summary import DOCUMENT_METRICS
+
+    print(f"{'document':28s} {'split':6s} {'n':>3s} " + " ".join(f"{m[:12]:>12s}" for m in DOCUMENT_METRICS))
+    for doc, row in table.items():
+        cells = " ".join(f"{row[m]:12.3f}" if row[m] is not None else f"{'-':>12s}" for m in DOCUMENT_METRICS)
+        print(f"{doc[:28]:28s} {row['split']:6s} {row['n']:3d} {cells}")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -172,7 +197,10 @@ def cmd_policyqa(args: argparse.Namespace) -> int:
 
 def _dataset_options(parser: argparse.ArgumentParser, docs: bool = True) -> None:
     default = Path(__file__).resolve().parents[1] / "evals" / "data" / "speech_gold.jsonl"
-    parser.add_argument("--dataset", type=Path, default=default, help="gold JSONL (docs/EVAL_DATASET.md)")
+    parser.add_argument("--dataset", type=Path, default=default,
+                        help="gold JSONL, or a collection folder such as evals/data/unseen (docs/EVAL_DATASET.md)")
+    parser.add_argument("--split", choices=("tune", "report", "all"), default="all",
+                        help="with a collection folder: the documents to use (default: all)")
     if docs:
         parser.add_argument("--docs", nargs="+", type=Path, help="files/folders to ingest (default: bundled speech)")
         parser.add_argument("--index-dir", type=Path, help="index to ingest into and evaluate (default: temporary)")

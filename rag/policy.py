@@ -1,0 +1,127 @@
+"""The answer policy: every weight and threshold in one object, and the abstention decisions with reasons.
+
+Answering runs in stages with typed values between them: question analysis (`rag.question.Query`,
+computed once per question), evidence selection (retrieval, then the generator's sentences),
+abstention (here) and composition (`rag.generate.number_citations`). Each decision here returns a
+reason string instead of a bare boolean, so the answer, the CLI, the UI and the evaluation report
+can say *why* the assistant declined ("not_in_text: Iran", "needs_quantity: peacekeeper"), and a
+reader can find the line that decided. Nothing here knows any one document: what a document calls
+itself (its speaker, its title, the names it uses throughout) comes from its parsed metadata.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.model import Document
+from index.sentences import split_sentences
+from index.text import NAME, name_key, tokenize
+from rag.answerability import (
+    about_structure_only,
+    absent_attribute,
+    missing_names,
+    never_reported,
+    quantity_head,
+    reported_subject,
+    tied_date,
+    tied_number,
+    unfound_quotes,
+)
+from rag.generate import Draft
+from rag.question import Query, is_injection
+from rag.retrieve import ParagraphHit
+
+# Words that frame a question about a time rather than name its topic ("In which year did ...").
+_TIME_FRAME = frozenset(tokenize("year years date day month when time period held happen took place"))
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """Every weight and threshold of answering, with its meaning. Tuned on the tune half of the gold
+    collections (docs/EVALUATION.md); the report half never guided a value."""
+
+    abstain_threshold: float = 0.2  # retrieval confidence (0.65 dense + 0.35 word coverage) below which to abstain
+    weak_dense: float = 0.28  # with weak_words: neither meaning nor words match ...
+    weak_words: float = 0.5  # ... (best dense similarity and best share of question words both below these)
+    follow_up_boost: float = 0.5  # a follow-up's pull towards the paragraphs the previous answer quoted
+    name_miss_dense: float = 0.45  # a name absent from the text abstains unless a passage is at least this close
+    label_boost: float = 2.0  # a paragraph the question names by its printed number ("operative paragraph 4")
+    number_window: int = 6  # "how many X": the number must stand within this many words of X
+    identity_share: float = 0.2  # a name in at least this share of a document's paragraphs is the document's own
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one document says about itself, computed once per document version."""
+
+    vocabulary: frozenset[str]  # its content tokens (as `tokenize` gives them)
+    identity: frozenset[str]  # names that stand for the document itself: speaker, title, names used throughout
+
+
+def profile(document: Document, policy: AnswerPolicy) -> Profile:
+    paragraphs = document.citable()
+    vocabulary = frozenset(t for p in paragraphs for t in tokenize(p.text))
+    spread: Counter[str] = Counter()
+    for p in document.paragraphs:
+        spread.update({name_key(n) for n in NAME.findall(p.text)})
+    floor = max(2, policy.identity_share * len(document.paragraphs))
+    common = {n for n, count in spread.items() if count >= floor}
+    own = {name_key(n) for n in NAME.findall(" ".join([document.title, document.speaker or ""]))}
+    return Profile(vocabulary, frozenset(common | own))
+
+
+def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequence[Profile],
+                      confidence: float, policy: AnswerPolicy) -> str | None:
+    """Why the retrieved text cannot answer the question, or None when an answer may be tried."""
+    if is_injection(query.original):
+        return "injection"
+    vocabulary = frozenset().union(*(p.vocabulary for p in profiles)) if profiles else frozenset()
+    structural = query.wants_points and not query.is_follow_up and about_structure_only(
+        tokenize(query.original), set(vocabulary))
+    if structural:  # "What are the main points?" matches no passage closely, yet the text answers it
+        return None
+    if confidence < policy.abstain_threshold:
+        return "low_relevance"
+    body = [h for h in hits if h.paragraph != 0]
+    if _weak_match(body, policy):
+        return "weak_match"
+    strong = max((h.dense for h in body), default=0.0) >= policy.name_miss_dense
+    missing = [] if strong else missing_names(query.standalone, [h.text for h in body])
+    if missing:
+        return f"not_in_text: {missing[0]}"
+    sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]
+    identity = frozenset().union(*(p.identity for p in profiles)) if profiles else frozenset()
+    subject = reported_subject(query.standalone, identity)
+    if subject is not None and never_reported(subject, sentences):
+        return f"not_reported: {subject}"
+    if unfound_quotes(query.original, sentences):
+        return "quote_not_found"
+    attribute = absent_attribute(query.original, set(vocabulary))
+    return f"not_in_text: {attribute}" if attribute else None
+
+
+def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | None:
+    """Why the composed answer does not answer what was asked, or None when it does: a quantity
+    question needs a number tied to what is counted, a time question a date beside its topic."""
+    if draft.abstained:
+        return draft.reason or "no_evidence"
+    sentences = [c.quote[a:b] for c in draft.citations for a, b in split_sentences(c.quote)]
+    if query.expect == "quantity":
+        head = quantity_head(query.original)
+        if not any(tied_number(s, head, policy.number_window) for s in sentences):
+            return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
+    if query.expect == "time":
+        topic = set(tokenize(query.original)) - _TIME_FRAME
+        if not any(tied_date(s, topic) for s in sentences):
+            return "needs_date"
+    return None
+
+
+def _weak_match(body: Sequence[ParagraphHit], policy: AnswerPolicy) -> bool:
+    """Neither the meaning nor the words match: no passage is semantically close and none holds half
+    of the question's words ("Which football team does the ambassador support?" meets only "support")."""
+    top = body[:3]
+    dense = max((h.dense for h in top), default=0.0)
+    return dense < policy.weak_dense and max((h.lexical for h in top), default=0.0) < policy.weak_words

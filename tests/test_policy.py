@@ -1,0 +1,64 @@
+"""The answer policy's general mechanisms, checked as pure functions on text from several documents:
+numbers tied to what is counted, dates beside their topic, questions about the document itself, a
+resolution's own paragraph numbers, and per-document BM25 statistics."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.lexical import document_bm25
+from index.model import Document, Paragraph
+from index.paragraphs import printed_labels
+from rag.answerability import paragraph_references, quantity_head, tied_date, tied_number
+from rag.question import about_the_document, analyse
+
+
+@pytest.mark.parametrize(("question", "head"), [
+    ("How many Ghanaian peacekeepers are serving in missions?", {"ghanaian", "peacekeeper"}),
+    ("What is the budget of the welfare plan?", {"budget"}),
+    ("How many pirates has Mauritius prosecuted?", {"pirat"}),
+])
+def test_a_quantity_question_names_what_it_counts(question: str, head: set[str]) -> None:
+    assert quantity_head(question) == head
+
+
+def test_a_number_answers_only_when_it_counts_what_was_asked() -> None:
+    sentence = "We have provided cash grants to a total of 77,000 households throughout the nation."
+    assert tied_number(sentence, {"household"}, 6)
+    assert not tied_number(sentence, {"money"}, 6)
+    assert not tied_number("Resolution 264 (1969) was recalled on 20 March 1969.", {"resolution"}, 6)
+    assert not tied_number("Draft resolution A/71/L.73 requested an opinion.", set(), 6)
+    assert tied_number("Estonia has 22 years of participation in peacekeeping.", {"year", "participation"}, 6)
+
+
+def test_a_date_must_stand_beside_the_topic_it_dates() -> None:
+    assert tied_date("Mauritius was admitted to the United Nations in 1968.", {"admitt", "mauritius"})
+    assert not tied_date("Elections shall be held under United Nations supervision.", {"election"})
+
+
+@pytest.mark.parametrize(("question", "about"), [
+    ("Who delivered this statement?", True),
+    ("When was the resolution adopted, and at which meeting?", True),
+    ("On what date did Moses Garoeb make his statement to the Council?", False),
+    ("On what date are the elections to be held under this resolution?", False),
+])
+def test_metadata_questions_are_about_the_document_itself(question: str, about: bool) -> None:
+    assert about_the_document(question) is about
+    assert (analyse(question).metadata is not None) is about or not about
+
+
+def test_a_resolutions_own_numbering_maps_to_reader_paragraphs() -> None:
+    paragraphs = ["Recalling its resolution 264,", "1. Condemns the occupation;", "2. Demands that:",
+                  "(a) prisoners be released;", "(b) exiles may return;", "3. Decides to remain seized."]
+    labels = printed_labels(paragraphs)
+    assert labels == {"1": 2, "2": 3, "2(a)": 4, "2(b)": 5, "3": 6}
+    assert paragraph_references("What does operative paragraph 3 decide?") == ["3"]
+    assert paragraph_references("What does paragraph 2 (b) call for?") == ["2(b)"]
+
+
+def test_scoped_bm25_uses_the_documents_own_word_statistics() -> None:
+    doc = Document("d", "T", (Paragraph(1, "Estonia supports Estonia's digital agenda."),
+                              Paragraph(2, "Estonia urges all States to join the Budapest Convention on Cybercrime."),
+                              Paragraph(3, "Estonia speaks of climate.")))
+    ranked = document_bm25(doc, "Which convention does Estonia urge States to join?", 3)
+    assert ranked[0][0] == ("d", 2)  # "Estonia" is in every paragraph, so it decides nothing
