@@ -49,8 +49,13 @@ def baseline_document(summary: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_baseline(summary: Mapping[str, Any], path: Path = DEFAULT_BASELINE) -> Path:
-    path.write_text(json.dumps(baseline_document(summary), indent=2) + "\n", encoding="utf-8")
+def write_baseline(summary: Mapping[str, Any], path: Path = DEFAULT_BASELINE,
+                   collections: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
+    """The bundled set's baseline, with each gold collection's pooled baseline under "collections"."""
+    document = baseline_document(summary)
+    if collections:
+        document["collections"] = {name: baseline_document(s) for name, s in collections.items()}
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
 
 

@@ -162,19 +162,44 @@ def _bundled_summary(args: argparse.Namespace) -> dict[str, Any]:
     return evaluation.summary
 
 
+GATED_COLLECTIONS = ("unseen",)  # evals/data/<name>/: pooled over all its documents, both halves
+
+
+def _collection_summary(args: argparse.Namespace, name: str) -> dict[str, Any]:
+    """A gold collection, pooled, on the default configuration and settings."""
+    from evals.collection import load_collection
+    from evals.run import RunConfig, run_gold
+    from rag.settings import Settings
+
+    folder = Path(__file__).resolve().parents[1] / "evals" / "data" / name
+    collection = load_collection(folder)
+    run = {"dataset": f"evals/data/{name}", "command": _command(args)}
+    return run_gold(collection.items, RunConfig(), Settings(), run, collection.sources,
+                    progress=_progress(f"{args.eval_command} {name}")).summary
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     from evals.gate import compare, gate_report, read_baseline
 
     baseline = read_baseline(args.baseline)
     checks = compare(_bundled_summary(args), baseline, args.tolerance)
     print(gate_report(checks))
+    for name in GATED_COLLECTIONS:
+        saved = baseline.get("collections", {}).get(name)
+        if saved is None:
+            print(f"gate: no baseline for evals/data/{name}; create it with: speechqa eval baseline")
+            return 1
+        more = compare(_collection_summary(args, name), saved, args.tolerance)
+        print(f"evals/data/{name} (pooled): " + gate_report(more))
+        checks += more
     return 0 if all(c.ok for c in checks) else 1
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     from evals.gate import write_baseline
 
-    path = write_baseline(_bundled_summary(args), args.baseline)
+    collections = {name: _collection_summary(args, name) for name in GATED_COLLECTIONS}
+    path = write_baseline(_bundled_summary(args), args.baseline, collections)
     print(f"baseline written: {path} (commit it)")
     return 0
 
