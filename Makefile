@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup eval-gate
+.PHONY: run test check lint setup eval-gate
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "setup 1/3: creating $(VENV)"
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	@echo "setup 2/3: installing torch 2.13.0 (CPU build)"
 	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@echo "setup 3/3: installing speechqa and its dependencies (a few minutes the first time)"
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -21,8 +24,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check index rag ui evals tests
+	$(BIN)/mypy
 	$(BIN)/speechqa eval gate
 	$(BIN)/python -m pytest -q
+
+# The quick loop: lint, types and the tests that need no model, server or browser.
+check: $(STAMP)
+	$(BIN)/ruff check index rag ui evals tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 # The evaluation gate: the bundled gold set against evals/baseline.json (exit 1 on a regression).
 eval-gate: $(STAMP)

@@ -31,6 +31,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                     "next to the workspace's shared/ folder (as CI does) and run them again.", returncode=2)
 
 
+# Fixtures that load the embedding model or build a real index: a test using one is slow by definition,
+# so `make check` (pytest -m "not slow") never waits for them and nobody has to remember the marker.
+HEAVY_FIXTURES = frozenset({"embedder", "speech_index", "assistant", "index_copy", "server", "app_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def embedder():
     from index.embed import SentenceTransformerEmbedder

@@ -38,7 +38,7 @@ OTHER_TEXT = (
     "Thank you.\n"
 )
 ANSWER_KEYS = {"id", "question", "answer", "abstained", "citations", "timings_ms"}
-OPTIONAL_KEYS = {"retrieved"}
+OPTIONAL_KEYS = {"retrieved", "abstain_reason"}
 CITATION_KEYS = {"doc_id", "doc_title", "paragraph", "text", "quote", "score"}
 MARKER = re.compile(r"\[(\d+)\]")
 HAITI_HISTORY = [
@@ -186,6 +186,7 @@ def test_off_topic_question_abstains_and_cites_nothing(
     answer = batch["off-topic"]
     check_answer_object(answer, BATCH[8]["question"], sources)
     assert answer["abstained"] is True and answer["citations"] == []
+    assert answer["abstain_reason"]  # every abstention says why
     assert not MARKER.search(answer["answer"])
 
 
