@@ -30,7 +30,7 @@ from rag.settings import Settings
 log = logging.getLogger(__name__)
 
 Generation = frozenset[tuple[str, str]]
-CHECK_INTERVAL_S = 0.5  # how stale a view may be; one check is a metadata read of a few milliseconds
+CHECK_INTERVAL_S = 0.25  # how stale a view may be; one check is a metadata read of a few milliseconds
 
 
 def generation_of(documents: Sequence[DocumentInfo]) -> Generation:

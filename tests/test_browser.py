@@ -36,14 +36,14 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def app_url(library) -> Iterator[str]:  # type: ignore[no-untyped-def]
     _require_chromium()
     from ui.app import build_app, launch
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    demo = build_app(lambda: assistant)
+    demo = build_app(lambda: library)
     yield launch(demo, "127.0.0.1", port, block=False)
     demo.close()
 
