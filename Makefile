@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup eval-gate
+.PHONY: run test lint setup eval-gate browser-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -15,11 +15,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
+# axe-core for the accessibility checks of tests/test_browser.py, from tests/package-lock.json
+tests/node_modules/axe-core/axe.min.js: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund
+
+browser-deps: tests/node_modules/axe-core/axe.min.js
+
 run: $(STAMP)
 	$(BIN)/speechqa ingest
 	$(BIN)/speechqa serve
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check index rag ui evals tests
 	$(BIN)/speechqa eval gate
 	$(BIN)/python -m pytest -q
