@@ -144,7 +144,7 @@ def test_several_documents_get_a_selector_that_scopes_chat_and_reading(tmp_path:
     handlers = Handlers(lambda: library)
     header, selector, placeholder, *_rest, seen = handlers.setup("", None)
     assert selector["visible"] is True and len(selector["choices"]) == 3
-    assert "all 2 documents" in header and "all 2 documents" in placeholder["placeholder"]
+    assert "the 2 documents" in header and "the 2 documents" in placeholder["placeholder"]
     assert set(map(str, handlers.setup("", seen))) == {str({"__type__": "update"})}  # unchanged: all skipped
     resolution = next(doc_id for _, doc_id in selector["choices"] if doc_id not in ("", SPEECH_DOC_ID))
     assert "choose one in the Document selector" in handlers.read("", "", None)

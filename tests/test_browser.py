@@ -90,10 +90,14 @@ def show_citation(page: Any, turn: int, n: int) -> Any:
 
 
 def test_ask_click_citation_follow_up_and_export(page, assistant, app_url: str, shots: Path) -> None:  # type: ignore[no-untyped-def]
-    first = assistant.ask("What does the statement say about Haiti?")
-    page.wait_for_selector("text=What does the statement say about Haiti?")
+    from ui.examples import example_questions
+
+    example = example_questions([assistant.document(SPEECH_DOC_ID)])[0]  # drawn from the document itself
+    first = assistant.ask(example)
+    page.wait_for_selector(f"text={example}")
+    page.wait_for_selector("#sqa-header:has-text('Remarks by')")  # the header names the loaded statement
     page.screenshot(path=str(shots / "screenshot-first-load.png"))
-    page.get_by_text("What does the statement say about Haiti?").click()  # an example question
+    page.get_by_text(example).click()  # an example question
     page.wait_for_selector('#sqa-chat a.sqa-cite[href^="#cite-0-"]')
     panel = show_citation(page, 0, 1)
     assert panel.get_attribute("data-paragraph") == str(first.citations[0].paragraph)

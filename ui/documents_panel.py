@@ -93,6 +93,7 @@ class Actions:
             states[i] = FileStatus(path.name, "adding", "parsing and embedding")
             yield upload_status(states), gr.skip()
             states[i] = self._add(path)
+            states[i] = FileStatus(path.name, states[i].state, states[i].detail.replace(str(path), path.name))
         yield upload_status(states), None
 
     def _add(self, path: Path) -> FileStatus:

@@ -54,12 +54,13 @@ def _starts_sentence(text: str, at: int) -> bool:
 def example_questions(documents: Sequence[Document]) -> list[str]:
     """Up to three questions: about the topics of the first documents, then who delivered it and when."""
     questions: list[str] = []
-    subject = "the statement" if len(documents) == 1 else "the documents"
+    verb = "does the statement" if len(documents) == 1 else "do the documents"
+    chosen: list[str] = []
     for document in documents:
-        for topic in topics(document):
-            question = f"What does {subject} say about {topic}?"
-            if question not in questions:
-                questions.append(question)
+        for topic in topics(document, 3):
+            if not any(topic in other or other in topic for other in chosen):  # "Karsk" within "Mount Karsk"
+                chosen.append(topic)
+                questions.append(f"What {verb} say about {topic}?")
         if len(questions) >= MAX_EXAMPLES - 1:
             break
     questions = questions[: MAX_EXAMPLES - 1]

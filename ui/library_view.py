@@ -69,7 +69,7 @@ def subject(documents: Sequence[DocumentInfo], doc_id: str | None) -> str:
     chosen = [d for d in documents if d.doc_id == doc_id] if doc_id else list(documents)
     if len(chosen) == 1:
         return chosen[0].title
-    return f"all {len(chosen)} documents" if chosen else "the documents (none loaded yet)"
+    return f"the {len(chosen)} documents" if chosen else "the documents (none loaded yet)"
 
 
 def header(documents: Sequence[DocumentInfo], doc_id: str | None, loading: str | None = None) -> str:
