@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint setup eval-gate
+.PHONY: run test check lint setup eval-gate browser-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "setup 1/3: creating $(VENV)"
@@ -18,11 +18,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
+# axe-core for the accessibility checks of tests/test_browser.py, from tests/package-lock.json
+tests/node_modules/axe-core/axe.min.js: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund
+
+browser-deps: tests/node_modules/axe-core/axe.min.js
+
 run: $(STAMP)
 	$(BIN)/speechqa ingest
 	$(BIN)/speechqa serve
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check index rag ui evals tests
 	$(BIN)/mypy
 	$(BIN)/speechqa eval gate

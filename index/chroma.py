@@ -49,12 +49,19 @@ def open_persistent(index_dir: Path) -> ChromaStore:
                          "Point --index-dir (SPEECHQA_INDEX_DIR) at an empty folder or an existing index")
     import chromadb
 
+    def connect() -> Any:
+        return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=_settings())
+
+    def reconnect() -> Any:
+        forget_cached_clients()
+        return connect()
+
     try:
-        client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=_settings())
+        client = connect()
     except Exception as e:  # chromadb raises its own and sqlite errors for corrupt folders
         raise StoreError(f"Cannot open the index at {index_dir}: {e}. Rebuild it with speechqa ingest --rebuild "
                          "or point SPEECHQA_INDEX_DIR elsewhere") from e
-    return ChromaStore(client, str(index_dir))
+    return ChromaStore(client, str(index_dir), reconnect)
 
 
 def check_server(url: str, timeout_s: float) -> tuple[str, int, bool]:
@@ -130,6 +137,18 @@ def open_store(index_dir: Path, chroma_url: str | None = None, timeout_s: float 
     if chroma_url:
         return open_server(chroma_url, timeout_s)
     return open_persistent(index_dir)
+
+
+def reopen_store(index_dir: Path, chroma_url: str | None = None, timeout_s: float = 5.0) -> ChromaStore:
+    """The store opened afresh: an embedded index re-reads from disk what other processes wrote.
+
+    Chroma keeps one client per path and process, whose vector index never learns of another process's
+    writes; queries filtered to a document it missed fail with "Error finding id". Clients already
+    handed out keep working on what they loaded.
+    """
+    if not chroma_url:
+        forget_cached_clients()
+    return open_store(index_dir, chroma_url, timeout_s)
 
 
 def forget_cached_clients() -> None:

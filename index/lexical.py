@@ -103,7 +103,10 @@ def load_or_build(documents: list[tuple[str, str]], load_document: Callable[[str
     """The BM25 index for these (doc_id, hash) pairs: from the cache when it matches, else rebuilt."""
     folder = cache_dir / fingerprint(documents) if cache_dir else None
     if folder is not None and (folder / "keys.json").exists():
-        return LexicalIndex.load(folder)
+        try:
+            return LexicalIndex.load(folder)
+        except OSError as e:  # another process replaced the cache while we read it: build our own
+            log.info("BM25 cache %s went away while loading (%s); rebuilding", folder, e)
     index = LexicalIndex.build(load_document(doc_id) for doc_id, _ in sorted(documents))
     if folder is not None:
         try:

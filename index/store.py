@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from index.errors import IndexMissingError, StoreError
+from index.errors import IndexMissingError, InputError, StoreError
 from index.manifest import Manifest
 from index.model import Chunk, Document, Paragraph
 
@@ -47,11 +47,16 @@ class ChunkHit:
 
 @dataclass(frozen=True)
 class DocumentInfo:
+    """A document's catalogue entry, read without its text (records written before speaker and date
+    were kept give "" for them)."""
+
     doc_id: str
     title: str
     hash: str
     paragraphs: int
     source: str
+    speaker: str = ""
+    date: str = ""
 
 
 class VectorStore(Protocol):
@@ -65,6 +70,7 @@ class VectorStore(Protocol):
     def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
     def delete_stale_chunks(self, doc_id: str, keep: set[str]) -> int: ...
     def put_document(self, document: Document) -> None: ...
+    def delete_document(self, doc_id: str) -> bool: ...
     def documents(self) -> list[DocumentInfo]: ...
     def get_document(self, doc_id: str) -> Document: ...
     def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
@@ -101,6 +107,22 @@ def document_from_json(raw: str) -> Document:
     )
 
 
+MAX_TITLE_CHARS = 300
+
+
+def set_title(store: VectorStore, doc_id: str, title: str) -> Document:
+    """Give a stored document another title; it holds until the document's file is ingested again.
+
+    The title is part of the document's hash, so every reader of the index sees the change.
+    """
+    title = " ".join(title.split())
+    if not title or len(title) > MAX_TITLE_CHARS:
+        raise InputError(f"A title must be 1 to {MAX_TITLE_CHARS} characters, got {len(title)}: type another")
+    document = replace(store.get_document(doc_id), title=title)
+    store.put_document(document)
+    return document
+
+
 def _hits_from_result(result: dict[str, Any]) -> list[ChunkHit]:
     """The one place Chroma query results become our values (distance -> score)."""
     ids, metas = result["ids"][0], result["metadatas"][0]
@@ -124,9 +146,9 @@ def _hits_from_result(result: dict[str, Any]) -> list[ChunkHit]:
 class ChromaStore:
     """A SpeechQA index in Chroma, embedded on disk or on a `chroma run` server."""
 
-    def __init__(self, client: Any, where: str) -> None:
+    def __init__(self, client: Any, where: str, reconnect: Callable[[], Any] | None = None) -> None:
         self.where = where
-        self._client = client
+        self._client, self._reconnect = client, reconnect
         try:
             self._chunks = client.get_or_create_collection(
                 CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
@@ -171,14 +193,29 @@ class ChromaStore:
 
     def put_document(self, document: Document) -> None:
         meta = {"title": document.title, "hash": document.hash, "paragraphs": len(document.paragraphs),
-                "source": document.source}
+                "source": document.source, "speaker": document.speaker or "", "date": document.date or ""}
         self._docs.upsert(ids=[document.doc_id], embeddings=[[1.0]], documents=[document_to_json(document)],
                           metadatas=[meta])
+
+    def delete_document(self, doc_id: str) -> bool:
+        """Remove a document: its record first (so its chunks stop being citable at once), then its chunks.
+
+        Returns whether anything was stored under `doc_id`; a removal interrupted between the two steps
+        is finished by running it again.
+        """
+        had_record = bool(self._docs.get(ids=[doc_id], include=[])["ids"])
+        if had_record:
+            self._docs.delete(ids=[doc_id])
+        chunk_ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        for start in range(0, len(chunk_ids), 500):
+            self._chunks.delete(ids=chunk_ids[start : start + 500])
+        return had_record or bool(chunk_ids)
 
     def documents(self) -> list[DocumentInfo]:
         got = self._docs.get(include=["metadatas"])
         infos = [
-            DocumentInfo(doc_id, str(m["title"]), str(m["hash"]), int(m["paragraphs"]), str(m.get("source", "")))
+            DocumentInfo(doc_id, str(m["title"]), str(m["hash"]), int(m["paragraphs"]), str(m.get("source", "")),
+                         str(m.get("speaker", "")), str(m.get("date", "")))
             for doc_id, m in zip(got["ids"], got["metadatas"], strict=True)
         ]
         return sorted(infos, key=lambda d: d.doc_id)
@@ -200,11 +237,24 @@ class ChromaStore:
         where: dict[str, Any] | None = None
         if doc_ids:
             where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
-        result = self._chunks.query(
-            query_embeddings=[embedding], n_results=max(1, n), where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        return _hits_from_result(result)
+        def run() -> list[ChunkHit]:
+            return _hits_from_result(self._chunks.query(query_embeddings=[embedding], n_results=max(1, n), where=where,
+                                                        include=["documents", "metadatas", "distances"]))
+
+        if self._reconnect is None:
+            return run()
+        try:
+            return run()
+        except Exception as e:  # chromadb: "Error finding id" (InternalError) or a TypeError, see `reconnect`
+            log.info("The index changed under this reader (%s: %s); reopening it", type(e).__name__, e)
+            self._reopen()
+            return run()
+
+    def _reopen(self) -> None:
+        """An embedded client's vector index never learns of another process's writes, so its queries
+        fail on what it missed; a new client reads the index as it is on disk now."""
+        assert self._reconnect is not None  # only called when set (internal invariant)
+        self.__init__(self._reconnect(), self.where, self._reconnect)  # type: ignore[misc]  # re-run setup on the new client
 
     def reset(self) -> None:
         """Drop everything (for `ingest --rebuild`); the caller has confirmed the intent."""
@@ -213,4 +263,4 @@ class ChromaStore:
                 self._client.delete_collection(name)
             except Exception as e:  # missing collection: nothing to drop
                 log.debug("delete_collection(%s): %s", name, e)
-        type(self).__init__(self, self._client, self.where)  # recreate both collections and their handles
+        type(self).__init__(self, self._client, self.where, self._reconnect)  # recreate both collections

@@ -58,6 +58,8 @@ class Retriever(Protocol):
     """The retrieval seam: paragraphs for a question, and the stored documents they come from.
     `HybridRetriever` is the product's; the evaluation's tutorial baseline is another."""
 
+    embedder: Embedder  # the query model, which also embeds documents added while the app runs
+
     def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
                  boost: dict[tuple[str, int], float] | None = None) -> list[ParagraphHit]: ...
 

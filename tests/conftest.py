@@ -69,6 +69,15 @@ def assistant(speech_index: Path):
     return build_assistant(Settings(index_dir=speech_index))
 
 
+@pytest.fixture(scope="session")
+def library(assistant, speech_index: Path):
+    """The session's assistant as `serve` holds it: a Library over the (read-only) speech index."""
+    from index.chroma import reopen_store
+    from rag.library import Library
+
+    return Library(assistant, lambda: reopen_store(speech_index), speech_index / "lexical")
+
+
 @pytest.fixture()
 def env_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh, empty index dir exported as SPEECHQA_INDEX_DIR (for CLI subprocess tests)."""

@@ -48,10 +48,10 @@ def comparable(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant) -> Iterator[str]:
+def app_url(library) -> Iterator[str]:
     from ui.app import build_app, launch
 
-    demo = build_app(lambda: assistant)
+    demo = build_app(lambda: library)
     url = launch(demo, "127.0.0.1", free_port(), block=False)
     yield url
     demo.close()
@@ -133,18 +133,25 @@ def test_several_documents_get_a_selector_that_scopes_chat_and_reading(tmp_path:
     from index.chroma import open_store
     from index.corpus import BUNDLED_SPEECH
     from index.ingest import Ingestor
-    from rag.assistant import build_assistant
+    from rag.library import build_library
     from rag.settings import Settings
     from ui.app import Handlers
 
     source = tmp_path / "resolution-13-1946.txt"
     source.write_text(RESOLUTION, encoding="utf-8")
     Ingestor(open_store(tmp_path / "index"), embedder).ingest_paths([BUNDLED_SPEECH, source])
-    handlers = Handlers(lambda: build_assistant(Settings(index_dir=tmp_path / "index")))
-    selector, _generator, _k, _reading = handlers.setup()
+    library = build_library(Settings(index_dir=tmp_path / "index"))
+    handlers = Handlers(lambda: library)
+    header, selector, placeholder, *_rest, seen = handlers.setup("", None)
     assert selector["visible"] is True and len(selector["choices"]) == 3
+    assert "the 2 documents" in header and "the 2 documents" in placeholder["placeholder"]
+    assert set(map(str, handlers.setup("", seen))) == {str({"__type__": "update"})}  # unchanged: all skipped
     resolution = next(doc_id for _, doc_id in selector["choices"] if doc_id not in ("", SPEECH_DOC_ID))
+    assert "choose one in the Document selector" in handlers.read("", "", None)
     assert "Siam" in handlers.read(resolution, "Siam", None) and "Haiti" not in handlers.read(resolution, "", None)
+    header, placeholder, examples, reading = handlers.select(resolution)
+    title = next(d.title for d in library.documents() if d.doc_id == resolution)
+    assert title in header and title in placeholder["placeholder"] and "Siam" in reading
     *_, (chat, exchanges, *_rest) = handlers.respond("Which country should be admitted to membership?", (),
                                                      resolution, "extractive", 3)
     cited = {c.doc_id for c in exchanges[-1].answer.citations}

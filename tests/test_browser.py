@@ -7,6 +7,7 @@ SPEECHQA_SCREENSHOTS=1 the screenshots of the main states are written to docs/ (
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -36,14 +37,14 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant) -> Iterator[str]:
+def app_url(library) -> Iterator[str]:
     _require_chromium()
     from ui.app import build_app, launch
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    demo = build_app(lambda: assistant)
+    demo = build_app(lambda: library)
     yield launch(demo, "127.0.0.1", port, block=False)
     demo.close()
 
@@ -63,8 +64,8 @@ def page(browser, app_url: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.requests = []  # type: ignore[attr-defined]
-    page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]
+    page.requests = []  # type: ignore[attr-defined]  # a list hung on the Page for this test
+    page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]  # see above
     page.goto(app_url, wait_until="load")
     page.wait_for_selector("#sqa-chat")
     yield page
@@ -89,10 +90,14 @@ def show_citation(page: Any, turn: int, n: int) -> Any:
 
 
 def test_ask_click_citation_follow_up_and_export(page, assistant, app_url: str, shots: Path) -> None:
-    first = assistant.ask("What does the statement say about Haiti?")
-    page.wait_for_selector("text=What does the statement say about Haiti?")
+    from ui.examples import example_questions
+
+    example = example_questions([assistant.document(SPEECH_DOC_ID)])[0]  # drawn from the document itself
+    first = assistant.ask(example)
+    page.wait_for_selector(f"text={example}")
+    page.wait_for_selector("#sqa-header:has-text('Remarks by')")  # the header names the loaded statement
     page.screenshot(path=str(shots / "screenshot-first-load.png"))
-    page.get_by_text("What does the statement say about Haiti?").click()  # an example question
+    page.get_by_text(example).click()  # an example question
     page.wait_for_selector('#sqa-chat a.sqa-cite[href^="#cite-0-"]')
     panel = show_citation(page, 0, 1)
     assert panel.get_attribute("data-paragraph") == str(first.citations[0].paragraph)
@@ -142,3 +147,115 @@ def test_markup_is_text_and_errors_are_messages(page) -> None:
     error = page.wait_for_selector("#sqa-chat .sqa-error")
     assert "limit is 2,000" in error.inner_text() and "Traceback" not in page.content()
     ask(page, "Who delivered this statement?", 2)  # still serving, same conversation
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+GLACIERS = """Statement by the delegation of Veltoria on mountain glaciers
+
+Mr. President,
+
+The delegation of Veltoria is alarmed that the glaciers of Mount Karsk have lost a third of their ice in ten years.
+
+We call on every partner to fund a glacier monitoring network across the Karsk range before the next summer.
+"""
+
+
+@pytest.fixture(scope="module")
+def writable_url(speech_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over its own copy of the speech index, which the tests may change."""
+    import shutil
+
+    _require_chromium()
+    from rag.library import build_library
+    from rag.settings import Settings
+    from ui.app import build_app, launch
+
+    index_dir = tmp_path_factory.mktemp("writable") / "index"
+    shutil.copytree(speech_index, index_dir)
+    library = build_library(Settings(index_dir=index_dir))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    demo = build_app(lambda: library)
+    yield launch(demo, "127.0.0.1", port, block=False)
+    demo.close()
+
+
+def choose(page: Any, dropdown: str, option: str) -> None:
+    page.click(f"{dropdown} input")
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_upload_ask_about_it_and_remove_it(browser, writable_url: str, tmp_path: Path, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(writable_url, wait_until="load")
+    page.wait_for_selector("#sqa-chat")
+    good, bad = tmp_path / "veltoria-glaciers.txt", tmp_path / "empty-notes.md"
+    good.write_text(GLACIERS, encoding="utf-8")
+    bad.write_text("", encoding="utf-8")
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#sqa-upload input[type=file]", [str(good), str(bad)])
+    page.wait_for_selector("#sqa-upload-status:has-text('2 of 2 files processed')")
+    assert page.locator('#sqa-upload-status [data-state="added"]').inner_text().startswith("✓ veltoria-glaciers.txt")
+    failed = page.locator('#sqa-upload-status [data-state="failed"]').inner_text()
+    assert "empty-notes.md" in failed and len(failed) > len("✗ empty-notes.md: failed — ")  # the reason is given
+    row = page.wait_for_selector('#sqa-docs tr[data-doc="veltoria-glaciers"]')
+    assert "Veltoria" in row.inner_text()
+    page.screenshot(path=str(shots / "screenshot-documents.png"))
+
+    ask(page, "What happened to the glaciers of Mount Karsk?", 0)
+    panel = show_citation(page, 0, 1)
+    assert "veltoria-glaciers" in panel.inner_text()
+
+    page.get_by_role("tab", name="Documents").click()
+    choose(page, "#sqa-pick", row.inner_text().split("\n")[0].strip())
+    page.click("#sqa-remove")
+    page.wait_for_selector("#sqa-docs-message:has-text('Removed')")
+    page.wait_for_selector('#sqa-docs tr[data-doc="veltoria-glaciers"]', state="detached")
+    context.close()
+
+
+def _in_view(page: Any, selector: str) -> bool:
+    return bool(page.evaluate("""(sel) => { const el = document.querySelector(sel); if (!el) return false;
+        const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < window.innerHeight; }""", selector))
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_clicking_a_citation_brings_the_quote_into_view(browser, app_url: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url, wait_until="load")
+    page.wait_for_selector("#sqa-chat")
+    ask(page, "What does the statement say about Haiti?", 0)
+    page.evaluate("window.scrollTo(0, 0)")
+    show_citation(page, 0, 1)
+    page.wait_for_function("""() => { const el = document.querySelector('#sqa-citation mark'); if (!el) return false;
+        const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < window.innerHeight; }""")
+    assert _in_view(page, "#sqa-citation mark")
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(1400, "light"), (1400, "dark"), (390, "light"), (390, "dark")])
+def test_no_serious_accessibility_violations(browser, app_url: str, shots: Path, width: int, scheme: str) -> None:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make browser-deps` (npm ci in tests/)")
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url, wait_until="load")
+    page.wait_for_selector("#sqa-chat")
+    assert page.evaluate("document.querySelector('.dark') !== null") == (scheme == "dark")
+    ask(page, "What does the statement say about Haiti?", 0)
+    show_citation(page, 0, 1)
+    page.wait_for_timeout(300)  # let the scroll to the quote settle before the screenshot
+    name = "desktop" if width > 500 else "mobile"
+    page.screenshot(path=str(shots / f"screenshot-{name}-{scheme}.png"))
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})""")
+    serious = [(v["id"], v["impact"], [(n["target"], n["any"][0]["message"] if n["any"] else "") for n in v["nodes"]])
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious)
+    context.close()

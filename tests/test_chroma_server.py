@@ -116,7 +116,7 @@ def test_another_model_is_refused_by_the_server_index(server: ChromaServer, serv
         name, dimension = "intfloat/e5-small-v2", 384
 
     with pytest.raises(IndexMismatchError, match="speechqa ingest --rebuild"):
-        Ingestor(open_store(server_index, server.url), OtherModel())  # type: ignore[arg-type]
+        Ingestor(open_store(server_index, server.url), OtherModel())  # type: ignore[arg-type]  # a deliberately wrong embedder
 
 
 def test_answers_from_the_server_equal_the_embedded_ones(server: ChromaServer, server_index: Path, assistant) -> None:

@@ -146,7 +146,7 @@ def test_ingest_prints_a_per_document_summary(ingested: tuple[Path, str]) -> Non
     index_dir, stdout = ingested
     assert f"added      {SPEECH}: 10 paragraphs" in stdout
     assert f"added      {OTHER}: 4 paragraphs" in stdout
-    assert f"2 of 2 documents in the index at {index_dir}" in stdout
+    assert f"2 documents in the index at {index_dir} (this run: 2 added)" in stdout
 
 
 @pytest.mark.parametrize(("item_id", "question", "gold"), GOLD, ids=[g[0] for g in GOLD])

@@ -124,7 +124,7 @@ def test_valid_lines_load_into_frozen_values(tmp_path: Path) -> None:
     assert first.gold_keys == {("d", 0)} and first.key_facts == (("Zhang Jun",),)
     assert [t.role for t in second.history] == ["user", "assistant"]
     with pytest.raises(AttributeError):
-        first.id = "y"  # type: ignore[misc]
+        first.id = "y"  # type: ignore[misc]  # the test proves it is frozen
 
 
 @pytest.mark.parametrize(

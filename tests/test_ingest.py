@@ -130,7 +130,7 @@ def test_another_embedding_model_is_refused_with_the_rebuild_command(
 ) -> None:
     store, _ = ingest(tmp_path / "index", [corpus / "alpha.txt"], embedder)
     with pytest.raises(IndexMismatchError) as caught:
-        Ingestor(open_store(tmp_path / "index"), OtherModel())  # type: ignore[arg-type]
+        Ingestor(open_store(tmp_path / "index"), OtherModel())  # type: ignore[arg-type]  # a deliberately wrong embedder
     message = str(caught.value)
     assert "speechqa ingest --rebuild" in message
     assert DEFAULT_MODEL in message and OtherModel.name in message

@@ -149,5 +149,5 @@ def test_the_command_line_ingests_a_folder_with_a_progress_bar(tmp_path: Path, c
 
     assert run_ingest(Settings(index_dir=tmp_path / "index"), [corpus], rebuild=False) == 0
     out = capsys.readouterr().out
-    assert f"{len(NAMES)} of {len(NAMES)} documents" in out
+    assert f"{len(NAMES)} documents in the index at" in out
     assert out.count("added ") == len(NAMES)

@@ -88,7 +88,7 @@ def test_with_overrides_applies_only_given_values() -> None:
     assert (changed.top_k, changed.index_dir, changed.generator) == (2, Path("/a"), "extractive")
     assert base.top_k == 5  # frozen: the original is untouched
     with pytest.raises(AttributeError):
-        base.top_k = 3  # type: ignore[misc]
+        base.top_k = 3  # type: ignore[misc]  # the test proves it is frozen
 
 
 def _cli_settings(argv: list[str]) -> Settings:

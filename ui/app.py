@@ -21,88 +21,89 @@ import gradio as gr
 
 from index.errors import SpeechQAError
 from rag.answer import Answer
-from ui import render
+from ui import documents_panel, library_view, render, style
+from ui.examples import example_questions
+from ui.library_view import ALL_DOCUMENTS
 from ui.render import Exchange
 
 if TYPE_CHECKING:  # the assistant module pulls in the retrieval stack; the server starts without it
+    from index.store import DocumentInfo
     from rag.assistant import Assistant
+    from rag.library import Library
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = (
-    "What does the statement say about Haiti?",
-    "What does it propose to fight drug trafficking?",
-    "Who delivered this statement, and when?",
-)
-ALL_DOCUMENTS = ""
+EXAMPLE_DOCUMENTS = 3  # with all documents selected, examples come from the first few
+WATCH_INTERVAL_S = 2.0  # how often an open page asks whether the documents changed (a cheap, throttled check)
 CONCURRENCY_LIMIT = 2  # answers in parallel; the model and index are shared, the machine has 2 cores
 QUEUE_SIZE = 32  # waiting requests beyond this are refused rather than piling up
 UNEXPECTED = "Something went wrong while answering ({kind}). The app is still running: try again or rephrase."
 
-CSS = """
-.sqa-cite { font-weight: 600; color: #1d4ed8 !important; text-decoration: none; cursor: pointer; padding: 0 1px; }
-.sqa-heading { font-weight: 600; font-size: 0.95em; margin: 4px 0; }
-.sqa-doc-id { color: #71717a; font-size: 0.85em; }
-.sqa-cite:hover { text-decoration: underline; }
-.sqa-error { color: #b91c1c; }
-.sqa-note, .sqa-nothing { color: #52525b; font-style: italic; }
-.sqa-citation { border-left: 4px solid #2563eb; padding: 6px 12px; background: rgba(37, 99, 235, 0.05); }
-.sqa-citation-head { font-size: 0.95em; margin-bottom: 4px; }
-.sqa-citation mark, .sqa-reading mark { background: #fde68a; color: inherit; padding: 0 1px; }
-.sqa-sources { padding-left: 0; list-style: none; }
-.sqa-source { margin: 8px 0; padding: 6px 8px; border: 1px solid #e4e4e7; border-radius: 6px; }
-.sqa-source blockquote { margin: 4px 0 0 0; padding-left: 8px; border-left: 3px solid #d4d4d8; font-size: 0.92em; }
-.sqa-score { float: right; font-size: 0.85em; color: #52525b; }
-.sqa-bar { display: inline-block; width: 60px; height: 6px; background: #e4e4e7; margin-left: 6px; border-radius: 3px; }
-.sqa-bar span { display: block; height: 6px; background: #2563eb; border-radius: 3px; }
-.sqa-reading { max-height: 560px; overflow-y: auto; padding-right: 6px; }
-.sqa-para { margin: 6px 0; padding: 4px 6px; border-radius: 4px; }
-.sqa-num { font-weight: 600; color: #2563eb; margin-right: 4px; }
-.sqa-match { background: rgba(253, 230, 138, 0.35); }
-.sqa-focus { outline: 2px solid #2563eb; }
-"""
-
-# A click on a citation marker (in the chat or the sources panel) asks the server for that paragraph.
-HEAD = """<script>
-document.addEventListener("click", (event) => {
-  const link = event.target.closest ? event.target.closest("a.sqa-cite") : null;
-  if (!link) return;
-  event.preventDefault();
-  event.stopPropagation();
-  window.sqaCiteTarget = (link.getAttribute("href") || "").replace("#cite-", "").replace("-", ":");
-  const go = document.getElementById("sqa-cite-go");
-  if (go) go.click();
-}, true);
-</script>"""
+# After a citation is shown, bring its highlighted quote into view (the panel may sit below the chat on a
+# phone, and a long paragraph's highlight below the fold); the timeout lets the new HTML render first.
+SCROLL_TO_QUOTE = ("() => { setTimeout(() => { const el = document.querySelector('#sqa-citation mark') || "
+                   "document.querySelector('#sqa-citation .sqa-citation'); "
+                   "if (el) el.scrollIntoView({block: 'center'}); }, 60); }")
 SCROLL_TO_FOCUS = ("() => { const el = document.querySelector('.sqa-focus'); "
                    "if (el) el.scrollIntoView({block: 'center'}); }")
 CITE_TARGET = "(target, exchanges) => [window.sqaCiteTarget || '', exchanges]"
 
 
-def theme() -> gr.themes.Base:
-    """A built-in theme with system fonts: no web fonts are requested from anywhere."""
-    return gr.themes.Default(primary_hue="blue",
-                             font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
-                             font_mono=["ui-monospace", "Consolas", "monospace"])
-
-
 class Handlers:
-    """Event handlers; `get_assistant` may block until the model has loaded in the background."""
+    """Event handlers; `get_library` may block until the model has loaded in the background, and `loading`
+    says what is still loading (None once ready), so the page can say so instead of only spinning."""
 
-    def __init__(self, get_assistant: Callable[[], Assistant]) -> None:
-        self.get_assistant = get_assistant
+    def __init__(self, get_library: Callable[[], Library], loading: Callable[[], str | None] = lambda: None) -> None:
+        self.get_library, self.loading = get_library, loading
         self.export_dir = tempfile.TemporaryDirectory(prefix="speechqa-export-")
 
-    def setup(self) -> tuple[Any, Any, Any, str]:
-        """On page load: the document selector, the configured generators, k, and the reading view."""
-        assistant = self.get_assistant()
-        docs = assistant.documents()
-        choices = [("All documents", ALL_DOCUMENTS)] + [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs]
+    def assistant(self) -> Assistant:
+        return self.get_library().current()
+
+    def setup(self, doc: str | None, seen: int | None) -> tuple[Any, ...]:
+        """On page load and on each tick: everything that follows the documents, or what is still loading.
+
+        Returns gr.skip() for all when nothing changed since `seen` (the view number this page shows)."""
+        status = self.loading()
+        if status is not None:
+            return (library_view.header((), None, status), *[gr.skip()] * 8, -1)
+        try:
+            view = self.get_library().view()
+        except Exception as e:  # the UI edge: a failed start is shown in the header, the page keeps working
+            log.exception("loading the assistant failed")
+            message = str(e) if isinstance(e, SpeechQAError) else UNEXPECTED.format(kind=type(e).__name__)
+            return (f"## SpeechQA\n⚠ {message}", *[gr.skip()] * 8, -1)
+        if seen == view.number:
+            return tuple(gr.skip() for _ in range(10))
+        docs = view.documents
+        chosen = doc if doc in {d.doc_id for d in docs} else ALL_DOCUMENTS
+        assistant = view.assistant
         generators = sorted(assistant.generators)
-        return (gr.update(choices=choices, value=ALL_DOCUMENTS, visible=len(docs) > 1),
+        return (library_view.header(docs, chosen),
+                gr.update(choices=library_view.choices(docs), value=chosen, visible=len(docs) > 1),
+                gr.update(placeholder=library_view.placeholder(docs, chosen)),
+                gr.update(examples=self._examples(assistant, docs, chosen)),
                 gr.update(choices=generators, value=assistant.default_generator
                           if assistant.default_generator in generators else generators[0]),
-                gr.update(value=assistant.top_k), self.read(ALL_DOCUMENTS, "", None))
+                gr.update(value=assistant.top_k), self.read(chosen, "", None),
+                library_view.documents_table(docs),
+                gr.update(choices=[(d.title, d.doc_id) for d in docs], value=None), view.number)
+
+    def select(self, doc: str | None) -> tuple[Any, ...]:
+        """A document was chosen: the header, placeholder, examples and reading view follow it."""
+        assistant = self.assistant()
+        docs = assistant.documents()
+        return (library_view.header(docs, doc), gr.update(placeholder=library_view.placeholder(docs, doc)),
+                gr.update(examples=self._examples(assistant, docs, doc)), self.read(doc, "", None))
+
+    @staticmethod
+    def _examples(assistant: Assistant, docs: Sequence[DocumentInfo], doc: str | None) -> list[dict[str, str]]:
+        ids = [doc] if doc else [d.doc_id for d in docs[:EXAMPLE_DOCUMENTS]]
+        try:
+            documents = [assistant.document(doc_id) for doc_id in ids]
+        except SpeechQAError:  # removed meanwhile: no examples rather than an error
+            return []
+        return [{"text": q} for q in example_questions(documents)]
 
     def respond(self, question: str, exchanges: Sequence[Exchange], doc: str | None, generator: str | None,
                 k: float | None) -> Iterator[tuple[Any, ...]]:
@@ -112,10 +113,12 @@ class Handlers:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         text, answer, error = "", None, None
-        yield render.chat_messages(past + (Exchange(question),), ""), gr.skip(), gr.skip(), "", gr.skip()
+        waiting = self.loading()
+        yield render.chat_messages(past + (Exchange(question),), f"{waiting}…" if waiting else ""), gr.skip(), \
+            gr.skip(), "", gr.skip()
         try:
-            stream = self.get_assistant().stream(question, render.history_of(past), [doc] if doc else None,
-                                                 int(k) if k else None, generator or None)  # type: ignore[arg-type]
+            stream = self.assistant().stream(question, render.history_of(past), [doc] if doc else None,
+                                             int(k) if k else None, generator or None)  # type: ignore[arg-type]  # the Radio offers only GeneratorName values
             for piece in stream:
                 if isinstance(piece, Answer):
                     answer = piece
@@ -147,14 +150,17 @@ class Handlers:
         return render.citation_panel(tuple(exchanges or ()), render.parse_target(target)), gr.Tabs(selected="sources")
 
     def read(self, doc: str | None, phrase: str | None, number: float | None) -> str:
-        """The reading view of the selected document (the first one when all are selected)."""
+        """The reading view of the selected document; with several and none selected, a pointer to the selector."""
         try:
-            assistant = self.get_assistant()
-            doc_id = doc or next((d.doc_id for d in assistant.documents()), None)
-            if doc_id is None:
-                return render.note("Nothing is ingested yet. Run: speechqa ingest")
+            documents = self.assistant().documents()
+            if not documents:
+                return render.note("Nothing is ingested yet: add documents in the Documents tab, or run speechqa "
+                                   "ingest")
+            if not doc and len(documents) > 1:
+                return render.note(f"{len(documents)} documents are loaded: choose one in the Document selector "
+                                   "above to read it.")
             focus = None if number is None else int(number)
-            return render.reading_html(assistant.document(doc_id), phrase or "", focus)
+            return render.reading_html(self.assistant().document(doc or documents[0].doc_id), phrase or "", focus)
         except SpeechQAError as e:
             return render.note(str(e), "sqa-error")
 
@@ -162,30 +168,31 @@ class Handlers:
         return ([], (), render.sources_html(None, 0), render.citation_panel((), None),
                 gr.update(value=None, interactive=False))
 
-    def api_ask(self, question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        """Answer `question` given the earlier turns [{"role", "content"}]; the same object as `speechqa ask --json`."""
+    def api_ask(self, question: str, history: list[dict[str, str]] | None = None,
+                doc: str | None = None) -> dict[str, Any]:
+        """Answer `question` given the earlier turns [{"role", "content"}], in document `doc` (a doc id; empty
+        or null: all documents); the same object as `speechqa ask --json`."""
         try:
-            return self.get_assistant().ask(question, history or []).to_dict()
+            return self.assistant().ask(question, history or [], [doc] if doc else None).to_dict()
         except SpeechQAError as e:
             raise gr.Error(str(e)) from e
 
 
-def build_app(get_assistant: Callable[[], Assistant]) -> gr.Blocks:
+def build_app(get_library: Callable[[], Library], loading: Callable[[], str | None] = lambda: None) -> gr.Blocks:
     """The Blocks app; call `launch` to serve it."""
-    h = Handlers(get_assistant)
+    h = Handlers(get_library, loading)
     with gr.Blocks(title="SpeechQA", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         exchanges = gr.State(())
-        gr.Markdown("## SpeechQA\nAsk about the statement. Every claim cites its paragraph: click a marker "
-                    "such as **[1]** to read the paragraph with the quoted sentence highlighted.")
+        seen = gr.State(None)  # the library view this page shows; a newer one refreshes the page's lists
+        header = gr.Markdown(library_view.header((), None, "Starting"), elem_id="sqa-header")
         doc = gr.Dropdown(label="Document (scopes the chat and the reading view)", choices=[("All documents", "")],
                           value=ALL_DOCUMENTS, visible=False, elem_id="sqa-doc")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=520, render_markdown=False, buttons=["copy"],
-                                     feedback_options=None, elem_id="sqa-chat",
-                                     examples=[{"text": q} for q in EXAMPLES])
+                                     feedback_options=None, elem_id="sqa-chat")
                 with gr.Row():
-                    question = gr.Textbox(show_label=False, placeholder="Ask a question about the statement…",
+                    question = gr.Textbox(show_label=False, placeholder="Ask a question…",
                                           scale=5, max_lines=4, elem_id="sqa-question")
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="sqa-send")
                 with gr.Row():
@@ -205,8 +212,11 @@ def build_app(get_assistant: Callable[[], Assistant]) -> gr.Blocks:
                         jump = gr.Number(label="Go to paragraph", precision=0, minimum=0, elem_id="sqa-jump")
                         search = gr.Textbox(label="Search for a phrase", elem_id="sqa-search")
                     reading = gr.HTML(elem_id="sqa-reading")
+                with gr.Tab("Documents", id="documents", elem_id="sqa-documents-tab"):
+                    panel = documents_panel.build()
         cite_target = gr.Textbox(visible="hidden", elem_id="sqa-cite-target")
         cite_go = gr.Button("Show citation", visible="hidden", elem_id="sqa-cite-go")
+        tick = gr.Timer(WATCH_INTERVAL_S)
 
         settings = [exchanges, doc, generator, k]
         answer_out = [chatbot, exchanges, sources, question, export]
@@ -216,15 +226,18 @@ def build_app(get_assistant: Callable[[], Assistant]) -> gr.Blocks:
         chatbot.example_select(h.respond_example, settings, answer_out, concurrency_id="answer",
                                api_visibility="private")
         cite_go.click(h.show_citation, [cite_target, exchanges], [citation, tabs], js=CITE_TARGET,
-                      api_visibility="private")
+                      api_visibility="private").then(None, js=SCROLL_TO_QUOTE)
         cleared = [chatbot, exchanges, sources, citation, export]
         clear.click(h.clear, None, cleared, api_visibility="private")
         chatbot.clear(h.clear, None, cleared, api_visibility="private")
         read_in = [doc, search, jump]
-        doc.change(h.read, read_in, reading, api_visibility="private")
+        doc.input(h.select, doc, [header, question, chatbot, reading], api_visibility="private")
         search.change(h.read, read_in, reading, trigger_mode="always_last", api_visibility="private")
         jump.change(h.read, read_in, reading, api_visibility="private").then(None, js=SCROLL_TO_FOCUS)
-        demo.load(h.setup, None, [doc, generator, k, reading], api_visibility="private")
+        page = [header, doc, question, chatbot, generator, k, reading, panel.table, panel.pick, seen]
+        demo.load(h.setup, [doc, seen], page, api_visibility="private")
+        tick.tick(h.setup, [doc, seen], page, api_visibility="private", show_progress="hidden", queue=False)
+        documents_panel.wire(panel, h.get_library, h.setup, [doc, seen], page)
         gr.api(h.api_ask, api_name="ask", concurrency_id="answer")
     return demo
 
@@ -235,6 +248,6 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
     _, url, _ = demo.launch(server_name=host, server_port=port, auth=auth, share=False, ssr_mode=False,
                             prevent_thread_lock=not block, quiet=True, show_error=False, footer_links=["api"],
-                            pwa=False, mcp_server=False, enable_monitoring=False, theme=theme(), css=CSS,
-                            head=HEAD, auth_message="SpeechQA: sign in with the SPEECHQA_AUTH user and password.")
+                            pwa=False, mcp_server=False, enable_monitoring=False, theme=style.theme(), css=style.CSS,
+                            head=style.HEAD, auth_message="SpeechQA: sign in with the SPEECHQA_AUTH user and password.")
     return str(url)

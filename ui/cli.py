@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.errors import InputError, SpeechQAError
+from index.errors import IndexMissingError, InputError, SpeechQAError
 
 Handler = Callable[[argparse.Namespace], int]
 EXTRA_COMMANDS: list[Callable[[Any], None]] = []  # other ui modules register their subcommands here
@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="list indexed documents")
     _common(docs)
     docs.set_defaults(handler=cmd_docs)
+    rm = sub.add_parser("rm", help="remove documents (their paragraphs and chunks) from the index")
+    rm.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    _common(rm)
+    rm.set_defaults(handler=cmd_rm)
     chat = sub.add_parser("chat", help="interactive chat in the terminal")
     chat.add_argument("--doc", action="append", dest="docs")
     _common(chat)
@@ -84,6 +88,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ui.ingest_view import run_ingest
 
     return run_ingest(settings_from(args), args.paths, args.rebuild)
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    from ui.ingest_view import run_remove
+
+    return run_remove(settings_from(args), args.doc_ids)
 
 
 def _assistant(args: argparse.Namespace):
@@ -116,7 +126,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rag.settings import validate_question
 
     validate_question(args.question)  # fail fast, before loading anything
-    answer = _assistant(args).ask(args.question, history, args.docs, args.k, args.generator)
+    assistant = _assistant(args)
+    check_docs(assistant.documents(), args.docs)
+    answer = assistant.ask(args.question, history, args.docs, args.k, args.generator)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -172,10 +184,26 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_docs(known: Sequence[Any], wanted: Sequence[str] | None) -> None:
+    """Refuse an unknown --doc before asking anything; the message names it and lists what is there."""
+    ids = [d.doc_id for d in known]
+    if not ids:
+        raise IndexMissingError("Nothing is ingested yet. Run: speechqa ingest (the bundled speech) or "
+                                "speechqa ingest PATH")
+    for doc_id in wanted or []:
+        if doc_id not in ids:
+            raise IndexMissingError(f"Unknown document '{doc_id}'. Known: {', '.join(ids[:10])}; list them with: "
+                                    "speechqa docs")
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
+    documents = assistant.documents()
+    check_docs(documents, args.docs)
+    titles = [d.title for d in documents if d.doc_id in (args.docs or [])] or [d.title for d in documents]
     history: list[dict[str, str]] = []
-    print("Ask about the statement (empty line or Ctrl-D to quit).")
+    subject = titles[0] if len(titles) == 1 else f"{len(titles)} documents"
+    print(f"Ask about {subject} (empty line or Ctrl-D to quit).")
     for line in sys.stdin:
         question = line.strip()
         if not question:

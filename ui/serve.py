@@ -82,24 +82,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from ui.app import build_app, launch
 
-    pending: Future[Any] = Future()
-    demo = build_app(pending.result)
+    startup = Startup()
+    demo = build_app(startup.library.result, startup.status)
     try:
         url = launch(demo, args.host, args.port, auth, block=False)
     except OSError as e:
         raise InputError(f"Cannot serve on {args.host}:{args.port} ({e}). Pick another port: speechqa serve "
                          "--port 7861") from e
-    threading.Thread(target=_load, args=(settings, pending), name="speechqa-load", daemon=True).start()
-    print(f"SpeechQA is running at {url} (Ctrl-C to stop); the answer API is documented at {url}?view=api")
+    threading.Thread(target=startup.load, args=(settings,), name="speechqa-load", daemon=True).start()
+    print(f"SpeechQA is running at {url} (Ctrl-C to stop); programs can call its /ask endpoint "
+          "(gradio_client, see docs/UI.md)")
     demo.block_thread()
     return 0
 
 
-def _load(settings: Any, pending: Future[Any]) -> None:
-    """Load the assistant once the server listens; a failure surfaces on the first question, in the chat."""
-    try:
-        from rag.assistant import build_assistant
+class Startup:
+    """Loads the library once the server listens, and says what it is loading meanwhile."""
 
-        pending.set_result(build_assistant(settings))
-    except BaseException as e:  # handed to every waiting request, which shows it as a message
-        pending.set_exception(e)
+    def __init__(self) -> None:
+        self.library: Future[Any] = Future()
+        self.stage = "Starting"
+
+    def status(self) -> str | None:
+        """What is loading now, or None once the library is ready (or failed: the failure is shown then)."""
+        return None if self.library.done() else self.stage
+
+    def load(self, settings: Any) -> None:
+        """A failure surfaces in the page header and on the first question, as a message."""
+        try:
+            where = settings.chroma_url or settings.index_dir
+            self.stage = f"Loading the embedding model and opening the index at {where}"
+            from rag.library import build_library
+
+            library = build_library(settings)
+            self.stage = "Warming up the model"
+            warm(library)
+            self.library.set_result(library)
+        except BaseException as e:  # handed to every waiting request, which shows it as a message
+            self.library.set_exception(e)
+
+
+def warm(library: Any) -> None:
+    """One question end to end, so the first user's question does not pay for lazy loading."""
+    from index.errors import SpeechQAError
+
+    try:
+        library.current().ask("What is this statement about?")
+    except SpeechQAError:  # nothing ingested yet: the embedder is still loaded by then
+        library.current().retriever.embedder.embed_query("warm up")
