@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.text import STOPWORDS, stem
 from index.model import Document
+from index.text import STOPWORDS, stem
 
 _NAME = re.compile(r"(?<![\w.])[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)*")  # runs of capitalised words
 _WORD = re.compile(r"(?<![\w.])[a-z]{7,}\b")  # long lower-case words: mostly nouns, rarely function words
