@@ -85,6 +85,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rag.settings import settings_from_env
 
     config = parse_config(args.config or "")
+    if args.dataset.is_dir():
+        from evals.conversations import is_conversation_folder
+
+        if is_conversation_folder(args.dataset):
+            return _run_conversations(args, config)
     run = {"dataset": str(args.dataset), "command": _command(args)}
     evaluation = run_gold(_items(args), config, settings_from_env(), run, _sources(args), args.index_dir,
                           _progress("eval"))
@@ -95,6 +100,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = {**summary, "documents": by_document(evaluation.scores, _collection(args).splits)}
         _print_documents(summary["documents"])
     _print_headline(summary, write_reports(args.out, evaluation.records, summary))
+    return 0
+
+
+def _run_conversations(args: argparse.Namespace, config: Any) -> int:
+    from evals.conversations import run_conversation_set, turn_record
+    from rag.settings import settings_from_env
+
+    results, summary = run_conversation_set(args.dataset, args.split, config, settings_from_env(), args.index_dir,
+                                            _progress("conversations"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "turns.jsonl").write_text("".join(json.dumps(turn_record(r)) + "\n" for r in results),
+                                          encoding="utf-8")
+    summary = {"dataset": str(args.dataset), "split": args.split, "command": _command(args), **summary}
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(f"{summary['turns']} turns in {summary['conversations']} conversations ({args.split})")
+    for kind, row in summary["kinds"].items():
+        cells = "  ".join(f"{k}={v:.3f}" for k, v in row.items() if k != "n" and v is not None)
+        print(f"  {kind:15s} n={row['n']:3d}  {cells}")
+    print(f"  self-contained turns decided as when asked fresh: {summary['self_contained_as_fresh']} "
+          f"(n={summary['self_contained_checked']})")
+    print(f"  follow-up turns: first citation {summary['follow_up_first_citation']}, "
+          f"key facts {summary['follow_up_key_facts']}")
+    print(f"  reading problems over {summary['answers']} answers: {summary['reading_problems'] or 'none'}")
+    print(f"reports: {args.out}/ (turns.jsonl, summary.json)")
     return 0
 
 
