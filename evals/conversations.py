@@ -13,7 +13,6 @@ sentence said twice, no opening sentence that leans on one it does not include.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +27,12 @@ from evals.text import extract_markers, split_sentences, strip_markers
 from index.errors import InputError, SpeechQAError
 from index.model import Document
 from index.parse import parse_file
+from index.text import leans_back
 from rag.answer import Answer
 from rag.assistant import Assistant
 from rag.question import Turn
 
 KINDS = ("self_contained", "follow_up", "what_else", "why", "return", "unanswerable")
-# A sentence that opens with one of these leans on something said before it.
-_LEANS = re.compile(r"^(he|she|it|they|this|these|those|such|his|her|its|their|him|them)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ def run_conversations(assistant: Assistant, conversations: Sequence[Conversation
             score = score_item(_with_history(turn.item, history), answer, texts, k)
             results.append(TurnResult(conversation.id, turn.kind, score, agrees, reading_problems(answer, said)))
             history += [Turn("user", turn.item.question), Turn("assistant", answer.answer)]
-            said += [strip_markers(s) for s in split_sentences(answer.answer)] if not answer.abstained else []
+            said = [strip_markers(s) for s in split_sentences(answer.answer)] if not answer.abstained else []
         if progress:
             progress(done, len(conversations))
     return results
@@ -151,8 +149,8 @@ def reading_problems(answer: Answer, said_before: Sequence[str]) -> tuple[str, .
     if len(set(sentences)) < len(sentences):
         problems.append("repeated sentence")
     if set(sentences) & set(said_before):
-        problems.append("repeats an earlier answer")
-    if sentences and _LEANS.match(sentences[0]):
+        problems.append("repeats the previous answer")
+    if sentences and leans_back(sentences[0]):
         problems.append("opens with an unresolved reference")
     return tuple(problems)
 

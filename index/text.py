@@ -109,6 +109,21 @@ def acronyms_spelled_out(text: str) -> set[str]:
     return found
 
 
+_LEANING = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she|his|her|him|such|thus|therefore|"
+                      r"however|there)\b", re.IGNORECASE)
+# "It is crucial that ...", "There are many ...": a dummy subject points forward, not back
+_EXPLETIVE = re.compile(r"^(it|there)\s+(is|was|are|were|has been|have been|will be|would be|remains|seems|appears|"
+                        r"becomes|became)\b(.*\b(that|to|for|how|whether|when|time|many|no|a|an)\b)",
+                        re.IGNORECASE)
+
+
+def leans_back(sentence: str) -> bool:
+    """The sentence opens with a word that points at something said before it ("He understood ...",
+    "These measures ..."), so it cannot be read alone; "It is crucial that ..." points forward."""
+    text = sentence.strip()
+    return bool(_LEANING.match(text)) and not _EXPLETIVE.match(text)
+
+
 def strip_markers(text: str) -> str:
     """`text` without its [n] citation markers, whitespace squeezed."""
     return " ".join(MARKER.sub(" ", text).split())

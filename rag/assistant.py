@@ -151,7 +151,13 @@ class Assistant:
         if not query.context_text:
             return {}
         found = self.retriever.lexical_search(query.context_text, 2, scope)
-        return {key: self.policy.follow_up_boost / (rank + 1) for rank, (key, _) in enumerate(found)}
+        boost = {key: self.policy.follow_up_boost / (rank + 1) for rank, (key, _) in enumerate(found)}
+        if found:  # a conversation moves on through the text: the neighbours of what was quoted come next
+            (doc_id, number), _ = found[0]
+            for near in (number - 1, number + 1):
+                if near > 0:
+                    boost.setdefault((doc_id, near), self.policy.neighbour_boost)
+        return boost
 
     def _label_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
         """"Operative paragraph 4" names a paragraph by the document's own numbering: that one answers."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import names_in, tokenize
+from index.text import leans_back, names_in, tokenize
 from rag.answerability import satisfies
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query, Turn
@@ -47,11 +47,17 @@ SHAPE_BONUS = 0.05
 RANK_WEIGHT = 0.5  # the fused retrieval score of the sentence's paragraph
 ASKS_EXAMPLES = re.compile(r"\b(examples?|for instance|such as|(which|what) (kinds|types|sorts))\b", re.IGNORECASE)
 GIVES_EXAMPLES = re.compile(r"\b(such as|including|for example|for instance|e\.g\.|like)\b", re.IGNORECASE)
+GIVES_REASON = re.compile(r"\b(because|due to|owing to|since|as a result|so that|in order to|so as to|linked to|"
+                          r"caused by|results? (of|from)|resulted (in|from)|leads? to|led to|given that|reasons?|"
+                          r"thanks to|therefore|thus|hence|if we are to|otherwise)\b", re.IGNORECASE)
+REASON_BONUS = 0.1
+MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 ASKS_WHO = re.compile(r"^\s*(who|whom)\b", re.IGNORECASE)
 CONTEXT_WEIGHT = 0.3  # words a follow-up takes from the conversation, against its own
 REPEATED = 0.8  # share of a sentence's words already in the previous answer
 DENSE, FOLLOW_UP_DENSE = 0.55, 0.35  # share of the dense match in a sentence's score (the rest: words)
-REFERS_BACK = re.compile(r"^(it|this|these|that|those|they|such|thus|therefore|however)\b|\bsuch (?!as\b)\w+|"
+REFERS_BACK = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she|his|her|him|such|thus|therefore|"
+                         r"however|there)\b|\bsuch (?!as\b)\w+|"
                          r"\b(them|in this regard|to this end)\b", re.IGNORECASE)
 
 
@@ -105,6 +111,8 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
         value += RANK_WEIGHT * hit.score
         if query.expect and satisfies(query.expect, text, query.original):
             value += 0.1  # holds the kind of answer asked for (a number, a date, a name)
+        if query.asks_why and GIVES_REASON.search(text):
+            value += REASON_BONUS  # "why" is answered by the sentence that states a reason
         value += SHAPE_BONUS * _has_shape(query.original, text)
         if _is_heading(text) and not query.wants_points:
             value *= HEADING_DISCOUNT
@@ -177,10 +185,11 @@ class ExtractiveGenerator:
         A follow-up asks for something new: sentences the previous answer already quoted are left
         out, unless nothing else is left.
         """
-        if query.context_text:
-            said = set(tokenize(query.context_text))
+        earlier = query.said if query.is_follow_up else query.last_answer
+        if earlier:
+            said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)]
             chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
-            if chosen:
+            if chosen or query.follow == "more":  # "what else" with nothing new: nothing to add
                 return chosen, reading
         return self._choose_any(query, hits, documents, lambda s: False)
 
@@ -192,7 +201,7 @@ class ExtractiveGenerator:
                 return enumerated, True
         scored = {(h.doc_id, h.paragraph): [s for s in self._scored(query, h, documents) if not skip(s)] for h in hits}
         if query.wants_list:
-            return self._list(hits, scored), True
+            return self._list(hits, scored), False  # most relevant first; points keep the text's order
         return self._focused(query, hits, scored), False
 
     def _focused(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]
@@ -206,11 +215,12 @@ class ExtractiveGenerator:
         pool.sort(key=lambda s: -s.score)
         if not pool:
             return []
-        top = pool[0]
+        # a sentence that leans on one we cannot show ("He understood ...", first in its paragraph) is a poor opener
+        top = next((s for s in pool if not _leans(s) or _context(s, pool)), pool[0])
         chosen = [top] + _context(top, pool)
         wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
         for cand in pool[1:]:
-            if len(chosen) >= self.max_sentences + 1 or cand.score < SAME_PARAGRAPH * top.score:
+            if len(chosen) >= min(self.max_sentences + 1, MAX_FOCUSED) or cand.score < SAME_PARAGRAPH * top.score:
                 break
             if cand in chosen or _redundant(cand, chosen):
                 continue
@@ -218,7 +228,7 @@ class ExtractiveGenerator:
             adds = cand.score >= OTHER_PARAGRAPH * top.score and bool((cand.tokens & wanted) - _covered(chosen))
             if same or adds:
                 chosen.append(cand)
-        return chosen
+        return _with_antecedents(chosen, pool)
 
     def _list(self, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]) -> list[Scored]:
         """The best sentence of each retrieved paragraph that answers nearly as well as the best one,
@@ -256,9 +266,23 @@ class ExtractiveGenerator:
         return chosen
 
 
-def _repeats(sentence: Scored, said: set[str]) -> bool:
-    """Most of the sentence's words were in the previous answer: it says it again."""
-    return len(sentence.tokens & said) >= REPEATED * len(sentence.tokens)
+def _repeats(sentence: Scored, said: list[frozenset[str]]) -> bool:
+    """Most of the sentence's words were in one sentence of an earlier answer: it says it again."""
+    return any(len(sentence.tokens & earlier) >= REPEATED * len(sentence.tokens) for earlier in said)
+
+
+def _leans(sentence: Scored) -> bool:
+    return leans_back(sentence.selected.text)
+
+
+def _with_antecedents(chosen: list[Scored], pool: list[Scored]) -> list[Scored]:
+    """Each paragraph's first chosen sentence, when it leans on the one before, brings that one too."""
+    result = list(chosen)
+    for key in dict.fromkeys(_paragraph(c) for c in chosen):
+        first = min((c for c in result if _paragraph(c) == key), key=lambda c: c.selected.start)
+        if _leans(first):
+            result += [s for s in _context(first, pool) if s not in result]
+    return result
 
 
 def _paragraph(s: Scored) -> tuple[str, int]:

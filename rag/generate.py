@@ -67,23 +67,28 @@ def abstain(reason: str = "no_evidence") -> Draft:
 
 
 def number_citations(selected: list[Selected], documents: DocumentLookup, reading_order: bool = False) -> Draft:
-    """Markers and citations for sentences chosen from paragraphs; citations most relevant first.
+    """Markers and citations for sentences chosen from paragraphs, numbered in the order the text uses them.
 
     The text groups each paragraph's sentences in their reading order; the paragraphs come most
     relevant first, or in the statement's order with `reading_order` (lists, enumerated points).
+    Markers [1], [2], ... first appear in increasing order, and citations follow the markers.
     """
     by_key: dict[tuple[str, int], list[Selected]] = {}
+    seen: set[str] = set()
     for s in selected:
+        if s.text in seen:  # the same words in two places (a repeated line) are said once
+            continue
+        seen.add(s.text)
         by_key.setdefault((s.hit.doc_id, s.hit.paragraph), []).append(s)
     order = sorted(by_key, key=lambda key: -by_key[key][0].hit.score)
-    marker = {key: i + 1 for i, key in enumerate(order)}
+    paragraphs = sorted(order) if reading_order else order
+    marker = {key: i + 1 for i, key in enumerate(paragraphs)}  # numbered as the reader meets them
     citations = []
-    for key in order:
+    for key in paragraphs:
         parts = sorted(by_key[key], key=lambda s: s.start)
         hit = parts[0].hit
         quote = " ".join(s.text for s in parts)
         citations.append(Citation(hit.doc_id, documents(hit.doc_id).title, hit.paragraph, hit.text, quote, hit.score))
-    paragraphs = sorted(order) if reading_order else order
     text = " ".join(f"{s.text} [{marker[key]}]" for key in paragraphs
                     for s in sorted(by_key[key], key=lambda s: s.start))
     return Draft(text, tuple(citations), False)

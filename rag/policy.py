@@ -46,6 +46,7 @@ class AnswerPolicy:
     weak_dense: float = 0.28  # with weak_words: neither meaning nor words match ...
     weak_words: float = 0.5  # ... (best dense similarity and best share of question words both below these)
     follow_up_boost: float = 0.5  # a follow-up's pull towards the paragraphs the previous answer quoted
+    neighbour_boost: float = 0.25  # ... and towards the paragraphs just before and after the one it quoted most
     name_miss_dense: float = 0.45  # a name absent from the text abstains unless a passage is at least this close
     label_boost: float = 2.0  # a paragraph the question names by its printed number ("operative paragraph 4")
     number_window: int = 6  # "how many X": the number must stand within this many words of X

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from index.text import NAME, strip_markers, tokenize
+from index.text import MARKER, NAME, names_in, strip_markers, tokenize
 from rag.answerability import Expect, expected_type
 
 Role = Literal["user", "assistant"]
@@ -31,11 +31,26 @@ _POINTS = re.compile(
     r"(\w+ )?(ways|steps|measures|points|proposals|areas))\b",
     re.IGNORECASE,
 )
+# Words that point back at a topic named earlier ("it", "those", "such measures"); "this year" and "the
+# statement" name their own referent, and he/she usually mean the speaker, so they do not count.
 _ANAPHORA = re.compile(
-    r"\b(that|this|it|its|there|those|these|they|them|their|he|she|his|her|such|the same|above|mentioned|"
-    r"what about|how about|and what|why|more)\b",
+    r"\b(it|its|there|those|they|them|their|such|the same|above|mentioned|what about|how about)\b|"
+    r"\b(that|this|these)\b(?!\s+(year|years|session|statement|speech|resolution|assembly|body|hall|organi[sz]ation|"
+    r"council|century|week|month|day|regard|end|way|context|respect|text|document)\b)",
     re.IGNORECASE,
 )
+# "What else did he propose?", "Anything more on that?": the next evidence not yet given.
+_MORE = re.compile(r"\belse\b|\b(any|what|which|some) (other|more|further|additional)\b|\b(tell me|anything|"
+                   r"something|say|said) more\b|^\s*more\b|\bmore (about|on)\b|\banother\b", re.IGNORECASE)
+# "Why?", "What led them to ratify it?": the stated reason.
+_WHY = re.compile(r"^\s*(and |but |so )?why\b|\b(what|which) (is|was|are|were) the reasons?\b|\bfor what reason\b|"
+                  r"\bhow come\b|\bwhat (led|leads|caused|causes|drove|drives|prompted|motivated)\b", re.IGNORECASE)
+# Words that frame a question rather than name its topic.
+_FRAME = frozenset(tokenize(
+    "think propose proposed want wants mean means do make talk speak describe discuss point ask call happen get give "
+    "expect else more other reason why led lead kind kinds type way ways one ones thing things also"))
+_LINKS = frozenset(["and", "but", "so", "also", "then", "what about", "how about"])
+FollowKind = Literal["", "refers", "more", "why"]
 _METADATA: dict[MetadataField, re.Pattern[str]] = {
     "speaker": re.compile(r"\bwho\b.*\b(deliver\w*|gave|give|made|make|wrote|write)\b.*\b(statement|speech|remarks|"
                           r"address)|\bwho (is|was) (the )?(speaker|speaking|author)|\bwho (spoke|speaks)\b|\bname of "
@@ -89,6 +104,10 @@ class Query:
     metadata: MetadataField | None
     context_text: str  # the previous assistant answer (markers removed), to locate the topic
     expect: Expect | None = None  # the kind of answer asked for: a quantity, a time, a named entity
+    follow: FollowKind = ""  # how a follow-up leans on the conversation: refers back, asks for more, asks why
+    asks_why: bool = False  # asks for a stated reason (a follow-up or not)
+    said: str = ""  # every earlier answer of the conversation (markers removed): not to be said again
+    last_answer: str = ""  # the previous answer (markers removed): a new question does not repeat it
 
 
 # Words of a question about the document itself: "When was this resolution adopted, and at which meeting?"
@@ -111,21 +130,44 @@ def about_the_document(question: str) -> bool:
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
-    """A question leans on history when it refers back or is too short to stand alone."""
+    """A question leans on history when it asks for more or why, or refers back, without naming a topic
+    of its own; a question that names its own topic is answered as if asked fresh."""
+    return follow_kind(question, history) != ""
+
+
+def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
     if not any(t.role == "user" for t in history):
-        return False
-    words = question.split()
-    starts_with_link = bool(words) and words[0].lower().strip(",") in {"and", "but", "so", "also", "then"}
-    return starts_with_link or bool(_ANAPHORA.search(question)) or len(tokenize(question)) <= 2
+        return ""
+    topic = own_topic(question)
+    named = bool(names_in(question))
+    if _MORE.search(question) and len(topic) <= 2:
+        return "more"
+    if _WHY.search(question) and len(topic) <= 2:
+        return "why"
+    opening = question.strip().lower().split(",")[0]
+    links = any(opening == w or opening.startswith(w + " ") for w in _LINKS)
+    if (links and len(topic) <= 3) or (_ANAPHORA.search(question) and len(topic) <= 3):
+        return "refers"
+    return "refers" if len(topic) <= 1 and not named else ""
+
+
+def own_topic(question: str) -> set[str]:
+    """The question's content tokens that name a topic, not frame the question."""
+    return set(tokenize(question)) - _FRAME
 
 
 def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
-    follow = is_follow_up(question, history)
-    previous_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-    previous_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    context = strip_markers(previous_answer) if follow else ""
+    kind = follow_kind(question, history)
+    follow = kind != ""
+    users = [t.content for t in history if t.role == "user"]
+    previous_user = users[-1] if users else ""
+    # the last question that named its own topic: "why?" after "why does he say so?" still means that topic
+    topical = next((u for u in reversed(users) if len(own_topic(u)) >= 2 or names_in(u)), previous_user)
+    answers = [t.content for t in history if t.role == "assistant" and MARKER.search(t.content)]  # cited ones
+    context = strip_markers(answers[-1]) if follow and answers else ""
     # the new question first (an embedder reads only so far), then what the conversation is about
-    standalone = " ".join(part for part in (question, previous_user, context) if part) if follow else question
+    parts = (question, previous_user, topical if topical != previous_user else "", context)
+    standalone = " ".join(part for part in parts if part) if follow else question
     metadata = next((name for name, rx in _METADATA.items() if rx.search(question)), None)
     if metadata is not None and not about_the_document(question):
         metadata = None  # "When did X make his statement?" asks about X's statement, not this one
@@ -138,4 +180,8 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         metadata=metadata,
         context_text=context,
         expect=expected_type(question),
+        follow=kind,
+        asks_why=bool(_WHY.search(question)),
+        said=" ".join(strip_markers(a) for a in answers),
+        last_answer=strip_markers(answers[-1]) if answers else "",
     )

@@ -141,9 +141,8 @@ class HybridRetriever:
             for rank, key in enumerate(ranking):
                 scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
         best_possible = len(rankings) / (RRF_K + 1) if rankings else 1.0
-        for key, extra in boost.items():
-            if key in scores:
-                scores[key] += extra * best_possible
+        for key, extra in boost.items():  # a boosted paragraph competes even if no ranking found it
+            scores[key] = scores.get(key, 0.0) + extra * best_possible
         ranked = sorted(scores, key=lambda key: (-scores[key], key))  # before capping, so boosted ties keep order
         return [(key, min(1.0, scores[key] / best_possible)) for key in ranked]
 
