@@ -79,6 +79,26 @@ def threshold_chart(rows: Sequence[dict[str, Any]], path: Path) -> Path:
     return _save(fig, plt, path)
 
 
+def reliability_chart(calibration: dict[str, Any], path: Path) -> Path:
+    """The reliability diagram of the shown relevance: mean score per bin against how often it was right."""
+    plt = _pyplot()
+    bins = calibration.get("bins", [])
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    ax.plot([b["mean_score"] for b in bins], [b["gold_rate"] for b in bins], marker="o",
+            label=f"shown relevance (ECE {calibration.get('ece', 0.0):.3f})")
+    for b in bins:
+        ax.annotate(str(b["n"]), (b["mean_score"], b["gold_rate"]), fontsize=7, textcoords="offset points",
+                    xytext=(4, -10))
+    ax.set_xlabel("shown relevance (mean of the bin)")
+    ax.set_ylabel("share of citations that are gold")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"Reliability over {calibration.get('citations', 0)} citations", fontsize=10)
+    return _save(fig, plt, path)
+
+
 def _save(fig: Any, plt: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.html_report import render_html
-from evals.plots import headline_chart
+from evals.plots import headline_chart, reliability_chart
 
-FILES = ("results.jsonl", "summary.json", "summary.md", "report.html", "headline.png", "ragas.jsonl")
+FILES = ("results.jsonl", "summary.json", "summary.md", "report.html", "headline.png", "ragas.jsonl",
+         "reliability.png")
 
 
 def write_reports(out: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any],
@@ -29,6 +30,7 @@ def write_reports(out: Path, records: Sequence[dict[str, Any]], summary: dict[st
     paths["summary.md"].write_text(summary_markdown(summary, records), encoding="utf-8")
     write_ragas(records, paths["ragas.jsonl"])
     headline_chart(summary, paths["headline.png"])
+    reliability_chart(summary.get("calibration", {}), paths["reliability.png"])
     paths["report.html"].write_text(render_html(summary, records, paths["headline.png"], html_limit),
                                     encoding="utf-8")
     return paths
@@ -89,6 +91,10 @@ def summary_markdown(summary: dict[str, Any], records: Sequence[dict[str, Any]],
         f"- machine: {machine['nproc']} CPUs, {machine['cpu']}, Python {machine['python']}",
         "", "## Metrics", "", *metrics_table(summary), "",
     ]
+    calibration = summary.get("calibration") or {}
+    if calibration.get("citations"):
+        lines += [f"Shown relevance: expected calibration error {calibration['ece']:.3f} over "
+                  f"{calibration['citations']} citations (reliability.png).", ""]
     if summary.get("lenient"):
         lines += ["## Lenient gold (gold paragraph or one containing the answer span)", "",
                   *metrics_table({"metrics": summary["lenient"]}), ""]

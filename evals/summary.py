@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.calibration import calibration_summary
 from evals.score import LOWER_IS_BETTER, POPULATION, ItemScore
 from evals.stats import bootstrap_ci, mean, percentile
 
@@ -121,5 +122,6 @@ def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any
         "failure_kinds": dict(failures.most_common()),
         "abstain_reasons": dict(Counter(reason_kind(s.answer.abstain_reason or "no_evidence") for s in scores
                                         if s.answer.abstained).most_common()),
+        "calibration": calibration_summary(scores),
         "machine": machine(),
     }

@@ -1,7 +1,8 @@
 """The answer contract: Citation and Answer, and their JSON form (`speechqa ask --json`).
 
 Markers in `Answer.answer` are `[1]`, `[2]`, ... and map one-to-one, in order, onto `citations`.
-`score` is higher-is-better (a fused relevance in 0..1), never a distance.
+A citation's `score` is the calibrated chance (0..1) that its paragraph answers the question, fitted on
+the tune halves of the gold sets (`rag.policy.AnswerPolicy.chance`); `relevance` is the raw signal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ class Citation:
     paragraph: int  # 0 is the document heading (title, dateline); body paragraphs start at 1
     text: str  # the full paragraph text
     quote: str  # the exact sentence(s) of `text` the answer relies on
-    score: float
+    score: float  # shown to users: the chance that this paragraph answers the question (calibrated, 0..1)
+    relevance: float = 0.0  # the raw match strength it was calibrated from (0.65 dense + 0.35 word coverage)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -27,6 +29,7 @@ class Citation:
             "text": self.text,
             "quote": self.quote,
             "score": round(self.score, 4),
+            "relevance": round(self.relevance, 4),
         }
 
 

@@ -17,7 +17,7 @@ from index.manifest import SCHEMA_VERSION
 from index.model import Document
 from index.paragraphs import printed_labels
 from index.store import DocumentInfo, VectorStore
-from rag.answer import Answer
+from rag.answer import Answer, Citation
 from rag.answerability import paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, abstain, stream_words
@@ -109,8 +109,18 @@ class Assistant:
         done = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
-        yield Answer(query.original, draft.answer, draft.abstained, draft.citations, timings, id,
-                     _retrieved(hits, draft), draft.reason if draft.abstained else None)
+        yield Answer(query.original, draft.answer, draft.abstained, self._calibrated(draft.citations, hits), timings,
+                     id, _retrieved(hits, draft), draft.reason if draft.abstained else None)
+
+    def _calibrated(self, citations: Sequence[Citation], hits: Sequence[ParagraphHit]) -> tuple[Citation, ...]:
+        """Each citation scored with the chance that its paragraph answers, from the paragraph's raw relevance
+        (the heading cited for a question about the document itself counts as a full match)."""
+        relevance = {(h.doc_id, h.paragraph): h.relevance for h in hits}
+        result = []
+        for c in citations:
+            raw = 1.0 if c.paragraph == 0 else relevance.get((c.doc_id, c.paragraph), 0.0)
+            result.append(replace(c, score=self.policy.chance(raw), relevance=raw))
+        return tuple(result)
 
     def _generator(self, name: GeneratorName) -> Generator:
         generator = self.generators.get(name)

@@ -39,7 +39,7 @@ OTHER_TEXT = (
 )
 ANSWER_KEYS = {"id", "question", "answer", "abstained", "citations", "timings_ms"}
 OPTIONAL_KEYS = {"retrieved", "abstain_reason"}
-CITATION_KEYS = {"doc_id", "doc_title", "paragraph", "text", "quote", "score"}
+CITATION_KEYS = {"doc_id", "doc_title", "paragraph", "text", "quote", "score", "relevance"}
 MARKER = re.compile(r"\[(\d+)\]")
 HAITI_HISTORY = [
     {"role": "user", "content": "What does the statement say about Haiti?"},

@@ -276,6 +276,8 @@ def register(sub: Any) -> None:
     sweep.add_argument("--thresholds", help="also sweep the abstain threshold, e.g. 0.1,0.2,0.3,0.4,0.5")
     sweep.set_defaults(handler=cmd_sweep)
     _gate_parsers(group)
+    calibrate = group.add_parser("calibrate", help="fit the shown relevance on the tune halves of the gold sets")
+    calibrate.set_defaults(handler=cmd_calibrate)
     policy = group.add_parser("policyqa", help="PolicyQA dev: each question scoped to its policy")
     policy.add_argument("--limit", type=cli._positive, help="a deterministic sample of N questions")
     policy.add_argument("--file", type=Path, help="SQuAD-format dev.json (default: ../shared/corpus/...)")
@@ -283,6 +285,29 @@ def register(sub: Any) -> None:
     policy.add_argument("--out", type=Path, default=Path("eval-policyqa"))
     policy.add_argument("--config", help="e.g. k=5,retrieval=hybrid")
     policy.set_defaults(handler=cmd_policyqa)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the shown relevance on the tune halves: the bundled set and the unseen collection's tune half."""
+    from evals.calibration import expected_calibration_error, fit, observations
+    from evals.collection import load_collection
+    from evals.dataset import load_gold
+    from evals.run import RunConfig, run_gold
+    from index.corpus import BUNDLED_SPEECH
+    from rag.settings import Settings
+
+    data = Path(__file__).resolve().parents[1] / "evals" / "data"
+    tune = load_collection(data / "unseen", "tune")
+    runs = [(load_gold(data / "speech_gold.jsonl"), [BUNDLED_SPEECH]), (tune.items, list(tune.sources))]
+    points = []
+    for items, sources in runs:
+        evaluation = run_gold(items, RunConfig(), Settings(), {"dataset": "tune"}, sources,
+                              progress=_progress("calibrate"))
+        points += observations(evaluation.scores)
+    slope, offset = fit([(relevance, gold) for relevance, _, gold in points])
+    print(f"{len(points)} citations; shown now: ECE {expected_calibration_error([(s, g) for _, s, g in points])}")
+    print(f"fitted: calibration_slope = {slope}, calibration_offset = {offset} (rag/policy.py AnswerPolicy)")
+    return 0
 
 
 def _gate_parsers(group: Any) -> None:
