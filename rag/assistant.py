@@ -97,10 +97,14 @@ class Assistant:
             query = chosen.condense(query, turns)  # the LLM rewrites follow-ups; the rule-based form is the default
         scope = self._scope(doc_ids)
         depth = k or self.top_k
-        hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth)  # a list spans more paragraphs
+        labelled = self._label_boost(query, scope)
+        hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth, labelled)  # lists span more
+        if len(hits) > 1 and all((h.doc_id, h.paragraph) in labelled for h in hits):
+            query = replace(query, wants_list=True)  # a numbered paragraph with its lettered items: all of them
         retrieved = time.perf_counter()
         draft: Draft | None = None
-        for piece in self._generate(query, hits, scope, chosen):
+        named = bool(hits) and all((h.doc_id, h.paragraph) in labelled for h in hits)
+        for piece in self._generate(query, hits, scope, chosen, named):
             if isinstance(piece, Draft):
                 draft = piece
             else:
@@ -148,12 +152,17 @@ class Assistant:
             self._known = {d.doc_id for d in self.store.documents()}
         return self._known
 
-    def _retrieve(self, query: Query, scope: list[str] | None, k: int) -> list[ParagraphHit]:
+    def _retrieve(self, query: Query, scope: list[str] | None, k: int,
+                  labelled: dict[tuple[str, int], float]) -> list[ParagraphHit]:
         """The k best body paragraphs, and the heading too when it ranks among them (it answers only
         metadata questions, so it must not take a body paragraph's place)."""
-        boost = self._topic_boost(query, scope) | self._label_boost(query, scope)
-        retriever = ParagraphRetriever(hybrid=self.retriever, k=k + 1, doc_ids=scope, boost=boost)
+        boost = self._topic_boost(query, scope) | labelled
+        retriever = ParagraphRetriever(hybrid=self.retriever, k=max(k, len(labelled)) + 1, doc_ids=scope,
+                                       boost=boost)
         hits = list(retrieval_chain(retriever).invoke({"query": query})["hits"])
+        named = [h for h in hits if (h.doc_id, h.paragraph) in labelled]
+        if named:  # "operative paragraph 4": that paragraph (with its lettered items) is the evidence
+            return named
         return hits if any(h.paragraph == 0 for h in hits[:k]) else hits[:k]
 
     def _topic_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
@@ -176,17 +185,22 @@ class Assistant:
             return {}
         document = self.document(scope[0])
         labels = printed_labels([p.text for p in document.paragraphs])
-        return {(document.doc_id, labels[c]): self.policy.label_boost for c in cited if c in labels}
+        boost: dict[tuple[str, int], float] = {}
+        for label in cited:
+            for printed, number in labels.items():  # "11" brings its items "11(a)", "11(b)" ...
+                if printed == label or printed.startswith(label + "("):
+                    boost[(document.doc_id, number)] = self.policy.label_boost
+        return boost
 
     def _generate(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None,
-                  generator: Generator) -> Iterator[str | Draft]:
+                  generator: Generator, named: bool = False) -> Iterator[str | Draft]:
         if query.metadata:
             draft = self._metadata(query, hits, scope)
             if draft is not None:
                 yield from stream_words(draft)
                 return
         profiles = [self._profile(d) for d in dict.fromkeys(h.doc_id for h in hits)]
-        reason = before_generation(query, hits, profiles, confidence(hits), self.policy)
+        reason = before_generation(query, hits, profiles, confidence(hits), self.policy, named)
         if reason is not None:
             yield from stream_words(abstain(reason))
             return

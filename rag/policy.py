@@ -83,14 +83,15 @@ def profile(document: Document, policy: AnswerPolicy) -> Profile:
 
 
 def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequence[Profile],
-                      confidence: float, policy: AnswerPolicy) -> str | None:
-    """Why the retrieved text cannot answer the question, or None when an answer may be tried."""
+                      confidence: float, policy: AnswerPolicy, named: bool = False) -> str | None:
+    """Why the retrieved text cannot answer the question, or None when an answer may be tried.
+    `named`: the question named its evidence by the document's own numbering, so match strength is moot."""
     if is_injection(query.original):
         return "injection"
     vocabulary = frozenset().union(*(p.vocabulary for p in profiles)) if profiles else frozenset()
     structural = query.wants_points and not query.is_follow_up and about_structure_only(
         tokenize(query.original), set(vocabulary))
-    if structural:  # "What are the main points?" matches no passage closely, yet the text answers it
+    if structural or named:  # "What are the main points?" matches no passage closely, yet the text answers it
         return None
     if confidence < policy.abstain_threshold:
         return "low_relevance"
