@@ -252,12 +252,13 @@ def build_assistant(settings: Settings) -> Assistant:
     from rag.rerank import CrossEncoderReranker
 
     store = open_store(settings.index_dir, settings.chroma_url, settings.chroma_timeout_s)
-    embedder = query_embedder(settings.embedding_model)  # torch-free when the model allows
     manifest = store.manifest()
-    if manifest is not None:  # any chunker answers; the model, its dimension and the schema must match
-        wanted = replace(manifest, embedding_model=settings.embedding_model, dimension=embedder.dimension,
-                         schema=SCHEMA_VERSION)
-        manifest.check_compatible(wanted, store.where)
+    if manifest is not None:  # any chunker answers; the model and the schema must match before loading it
+        manifest.check_compatible(replace(manifest, embedding_model=settings.embedding_model,
+                                          schema=SCHEMA_VERSION), store.where)
+    embedder = query_embedder(settings.embedding_model)  # torch-free when the model allows
+    if manifest is not None:  # ... and the loaded model's dimension too
+        manifest.check_compatible(replace(manifest, dimension=embedder.dimension), store.where)
     docs = [(d.doc_id, d.hash) for d in store.documents()]
     lexical = load_or_build(docs, store.get_document, settings.index_dir / "lexical") if docs else None
     reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None  # loads on first use

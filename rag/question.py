@@ -33,8 +33,9 @@ _POINTS = re.compile(
 )
 # Words that point back at a topic named earlier ("it", "those", "such measures"); "this year" and "the
 # statement" name their own referent, and he/she usually mean the speaker, so they do not count.
-_ANAPHORA = re.compile(
-    r"\b(it|its|there|those|they|them|their|such|the same|above|mentioned|what about|how about)\b|"
+_ANAPHORA = re.compile(r"\b(it|its|there|those|they|them|their|such|the same|above|mentioned|what about|how about)\b",
+                       re.IGNORECASE)
+_DEMONSTRATIVE = re.compile(
     r"\b(that|this|these)\b(?!\s+(year|years|session|statement|speech|resolution|assembly|body|hall|organi[sz]ation|"
     r"council|century|week|month|day|regard|end|way|context|respect|text|document)\b)",
     re.IGNORECASE,
@@ -146,7 +147,9 @@ def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
         return "why"
     opening = question.strip().lower().split(",")[0]
     links = any(opening == w or opening.startswith(w + " ") for w in _LINKS)
-    if (links and len(topic) <= 3) or (_ANAPHORA.search(question) and len(topic) <= 3):
+    if (links and len(topic) <= 3) or (_DEMONSTRATIVE.search(question) and len(topic) <= 3):
+        return "refers"
+    if _ANAPHORA.search(question) and len(topic) <= 5:  # "which areas of law enforcement does it name?"
         return "refers"
     return "refers" if len(topic) <= 1 and not named else ""
 
