@@ -41,6 +41,11 @@ class Manifest:
         """Raise when an index built as `self` is opened with settings that want `wanted`."""
         for field in ("embedding_model", "dimension", "chunker", "schema"):
             have, want = getattr(self, field), getattr(wanted, field)
+            if have != want and field == "embedding_model":
+                raise IndexMismatchError(
+                    f"The index at {where} was built with embedding model '{have}' but SPEECHQA_EMBEDDING_MODEL is "
+                    f"'{want}'. Rebuild it with: speechqa ingest --rebuild [PATH ...], or set "
+                    "SPEECHQA_EMBEDDING_MODEL back")
             if have != want:
                 raise IndexMismatchError(
                     f"The index at {where} was built with {field} '{have}' but the settings ask for '{want}'. "
