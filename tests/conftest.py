@@ -33,12 +33,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 # Fixtures that load the embedding model or build a real index: a test using one is slow by definition,
 # so `make check` (pytest -m "not slow") never waits for them and nobody has to remember the marker.
-HEAVY_FIXTURES = frozenset({"embedder", "speech_index", "assistant", "index_copy", "server", "app_url"})
+HEAVY_FIXTURES = frozenset({"embedder", "speech_index", "assistant", "index_copy", "server", "app_url",
+                            "ingested", "batch", "quickstart", "run", "numpy_vectors", "fast", "workdir", "outcomes"})
+# Tests that read the whole external corpus (thousands of files) rather than a sample.
+CORPUS_WIDE = frozenset({"test_every_ungdc_speech_parses_and_keeps_its_lines",
+                         "test_ungdc_layout_counts_match_the_corpus_readme",
+                         "test_asking_before_anything_is_ingested_says_how",
+                         "test_every_resolution_parses_with_a_date"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+        name = getattr(item, "originalname", item.name)
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or name in CORPUS_WIDE:
             item.add_marker(pytest.mark.slow)
 
 
