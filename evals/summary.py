@@ -83,6 +83,21 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform(terse=True)}
 
 
+def generation(scores: Sequence[ItemScore]) -> dict[str, Any] | None:
+    """What the LLM path did over the run (None when no answer came from it): sentences shown and removed by
+    verification, abstentions and their reasons, answers cut at the deadline and extractive fallbacks."""
+    reports = [s.answer.report for s in scores if s.answer.report is not None]
+    if not reports:
+        return None
+    reasons = Counter(r.abstain_reason for r in reports if r.abstain_reason)
+    return {"answers": len(reports), "sentences_shown": sum(r.shown for r in reports),
+            "sentences_removed": sum(r.removed for r in reports),
+            "abstentions": sum(1 for s in scores if s.answer.abstained),
+            "at_deadline": sum(1 for r in reports if r.at_deadline),
+            "fell_back": sum(1 for r in reports if r.fell_back),
+            "abstain_reasons": dict(reasons.most_common())}
+
+
 def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any]:
     """The summary.json document: `run` (dataset, config, command) plus every aggregate."""
     lenient_names = sorted({name for s in scores for name in s.lenient})
@@ -102,4 +117,5 @@ def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any
         "categories": categories(scores),
         "failure_kinds": dict(failures.most_common()),
         "machine": machine(),
+        **({"generation": llm} if (llm := generation(scores)) else {}),
     }

@@ -27,7 +27,7 @@ from rag.answerability import (
     unfound_quotes,
 )
 from rag.chain import ParagraphRetriever, retrieval_chain
-from rag.generate import Draft, Generator, abstain, stream_words
+from rag.generate import Draft, Generator, Timed, abstain, stream_words
 from rag.metadata import metadata_draft
 from rag.question import Query, Turn, analyse, is_injection
 from rag.retrieve import HybridRetriever, ParagraphHit
@@ -93,16 +93,17 @@ class Assistant:
         started = time.perf_counter()
         turns = parse_history(history)
         query = analyse(validate_question(question), turns)
+        chosen = self.generators.get(generator or self.default_generator)
+        deadline = started + chosen.budget_s if isinstance(chosen, Timed) else None  # one budget per answer
         # the LLM generator condenses follow-ups with the model (rag/llm.py); the rule-based form is the default
-        condense = getattr(self.generators.get(generator or self.default_generator), "condense", None)
-        if condense is not None and query.is_follow_up and not is_injection(query.original):
-            query = condense(query, turns)
+        if isinstance(chosen, Timed) and query.is_follow_up and not is_injection(query.original):
+            query = chosen.condense(query, turns, deadline)
         scope = self._scope(doc_ids)
         depth = k or self.top_k
         hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth)  # a list spans more paragraphs
         retrieved = time.perf_counter()
         draft: Draft | None = None
-        for piece in self._generate(query, hits, scope, generator or self.default_generator):
+        for piece in self._generate(query, hits, scope, generator or self.default_generator, deadline):
             if isinstance(piece, Draft):
                 draft = piece
             else:
@@ -112,7 +113,7 @@ class Assistant:
         timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
         yield Answer(query.original, draft.answer, draft.abstained, draft.citations, timings, id,
-                     _retrieved(hits, draft))
+                     _retrieved(hits, draft), draft.report)
 
     def _scope(self, doc_ids: Sequence[str] | None) -> list[str] | None:
         known = self._known_ids(refresh=False)
@@ -149,7 +150,7 @@ class Assistant:
         return {key: FOLLOW_UP_BOOST / (rank + 1) for rank, (key, _) in enumerate(found)}
 
     def _generate(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None,
-                  name: GeneratorName) -> Iterator[str | Draft]:
+                  name: GeneratorName, deadline: float | None = None) -> Iterator[str | Draft]:
         if query.metadata:
             draft = self._metadata(query, hits, scope)
             if draft is not None:
@@ -166,6 +167,9 @@ class Assistant:
         if generator is None:
             raise InputError(f"The '{name}' generator is not configured; set SPEECHQA_LLM_BASE_URL and "
                              "SPEECHQA_LLM_MODEL, or use the extractive generator")
+        if isinstance(generator, Timed) and deadline is not None:
+            yield from generator.stream_until(deadline, query, hits, self.retriever.get_document)
+            return
         if not getattr(generator, "composes_first", False):
             yield from generator.stream(query, hits, self.retriever.get_document)  # verified as it streams
             return
@@ -259,5 +263,5 @@ def build_assistant(settings: Settings) -> Assistant:
     if settings.llm_configured:
         from rag.llm import LLMGenerator
 
-        generators["llm"] = LLMGenerator.from_settings(settings, embedder)
+        generators["llm"] = LLMGenerator.from_settings(settings, embedder, fallback=generators["extractive"])
     return Assistant(store, retriever, generators, settings.top_k, settings.abstain_threshold, settings.generator)

@@ -3,18 +3,20 @@
 Generators receive the analysed question and the retrieved paragraphs and return a `Draft`: the
 answer text with markers [1], [2], ... and the citations those markers name, most relevant first.
 `number_citations` is the single place that turns "sentences from paragraphs" into markers, so
-markers and citations always map one-to-one.
+markers and citations always map one-to-one. A generator with a time budget per answer (the LLM)
+is also `Timed`: the assistant starts its clock when the question arrives, so condensing,
+generation and verification all fall inside one deadline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from index.model import Document
-from rag.answer import Citation
-from rag.question import Query
+from rag.answer import Citation, GenerationReport
+from rag.question import Query, Turn
 from rag.retrieve import ParagraphHit
 
 ABSTAIN_TEXT = "The statement does not address this question, so I cannot answer it from the text."
@@ -25,6 +27,7 @@ class Draft:
     answer: str
     citations: tuple[Citation, ...]
     abstained: bool
+    report: GenerationReport | None = None  # what the LLM path did (shown, removed, deadline)
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,20 @@ class Generator(Protocol):
         ...
 
 
-def abstain() -> Draft:
-    return Draft(ABSTAIN_TEXT, (), True)
+@runtime_checkable
+class Timed(Protocol):
+    """A generator that must finish each answer by a deadline (a `time.perf_counter()` value)."""
+
+    budget_s: float  # seconds per answer, from the question's arrival to the final Draft
+
+    def condense(self, query: Query, history: Sequence[Turn], deadline: float | None = None) -> Query: ...
+
+    def stream_until(self, deadline: float, query: Query, hits: list[ParagraphHit],
+                     documents: DocumentLookup) -> Iterator[str | Draft]: ...
+
+
+def abstain(report: GenerationReport | None = None) -> Draft:
+    return Draft(ABSTAIN_TEXT, (), True, report)
 
 
 def number_citations(selected: list[Selected], documents: DocumentLookup, reading_order: bool = False) -> Draft:

@@ -38,7 +38,9 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)  # never printed
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = 60.0  # one request to the LLM server (connect, each read)
+    llm_deadline_s: float = 60.0  # one whole LLM answer: condensing, generation and verification
+    llm_max_tokens: int = 256  # generation stops after this many tokens
     chroma_timeout_s: float = 5.0
     reranker: str | None = None  # a local cross-encoder folder; None: no reranking stage
 
@@ -77,6 +79,19 @@ def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0.0 < value < float("inf"):
+        raise InputError(f"{name} must be a positive number of seconds, got '{raw}'")
+    return value
+
+
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
     raw = env.get(name) or default
     if raw not in allowed:
@@ -103,6 +118,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         llm_base_url=env.get("SPEECHQA_LLM_BASE_URL") or None,
         llm_model=env.get("SPEECHQA_LLM_MODEL") or None,
         llm_api_key=env.get("SPEECHQA_LLM_API_KEY") or None,
+        llm_deadline_s=_positive_number(env, "SPEECHQA_LLM_DEADLINE_S", 60.0),
+        llm_max_tokens=_positive_int(env, "SPEECHQA_LLM_MAX_TOKENS", 256),
         reranker=env.get("SPEECHQA_RERANKER") or None,
     )
 

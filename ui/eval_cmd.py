@@ -66,6 +66,11 @@ def _print_headline(summary: dict[str, Any], paths: dict[str, Path]) -> None:
         print(f"  {name:24s} {m['mean']:.3f}  [{m['low']:.3f}, {m['high']:.3f}]  n={m['n']}")
     print(f"  latency total p50/p95    {summary['latency_ms']['total']['p50']:.1f} / "
           f"{summary['latency_ms']['total']['p95']:.1f} ms")
+    if "generation" in summary:
+        g = summary["generation"]
+        print(f"  LLM: {g['sentences_shown']} sentences shown, {g['sentences_removed']} removed by verification, "
+              f"{g['abstentions']} abstentions, {g['at_deadline']} answers at the deadline "
+              f"({g['fell_back']} fell back to the extractive answer)")
     print(f"reports: {paths['report.html'].parent}/ ({', '.join(paths)})")
 
 
@@ -76,8 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = parse_config(args.config or "")
     run = {"dataset": str(args.dataset), "command": _command(args)}
-    evaluation = run_gold(_items(args), config, settings_from_env(), run, _sources(args), args.index_dir,
-                          _progress("eval"))
+    settings = settings_from_env().with_overrides(generator=args.generator)
+    evaluation = run_gold(_items(args), config, settings, run, _sources(args), args.index_dir, _progress("eval"))
     _print_headline(evaluation.summary, write_reports(args.out, evaluation.records, evaluation.summary))
     return 0
 
@@ -186,6 +191,8 @@ def register(sub: Any) -> None:
     _dataset_options(run)
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default: eval-report)")
     run.add_argument("--config", help="e.g. k=5,retrieval=hybrid,chunker=windows,abstain=0.25")
+    run.add_argument("--generator", choices=["extractive", "llm"],
+                     help="answer generator (SPEECHQA_GENERATOR); llm needs SPEECHQA_LLM_BASE_URL and _MODEL")
     run.set_defaults(handler=cmd_run)
     sweep = group.add_parser("sweep", help="compare configurations side by side (table + chart)")
     _dataset_options(sweep)
