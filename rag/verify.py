@@ -266,14 +266,10 @@ def build_draft(checked: Sequence[Checked], documents: DocumentLookup, terms: fr
     if not answers(terms, kept):
         return abstain(report(checked, 0, "verified sentences do not answer the question", at_deadline))
     quotes = _merged_quotes([c.support for c in kept if c.support is not None])
-    order = sorted(dict.fromkeys(quotes.values()), key=lambda s: (-s.hit.score, s.hit.doc_id, s.hit.paragraph,
-                                                                  s.start))
-    marker = {(s.hit.doc_id, s.hit.paragraph, s.start, s.end): i + 1 for i, s in enumerate(order)}
-    sentences = []
-    for c in kept:
-        quote = quotes[_key(c.support)] if c.support else None
-        if quote is not None:
-            sentences.append(f"{c.claim.text} [{marker[_key(quote)]}]")
+    distinct = {_key(q): q for q in quotes.values()}
+    order = sorted(distinct.values(), key=lambda s: (-s.hit.score, s.hit.doc_id, s.hit.paragraph, s.start))
+    marker = {_key(s): i + 1 for i, s in enumerate(order)}
+    sentences = [f"{c.claim.text} [{marker[_key(quotes[_key(c.support)])]}]" for c in kept if c.support]
     citations = tuple(Citation(s.hit.doc_id, documents(s.hit.doc_id).title, s.hit.paragraph, s.hit.text, s.quote,
                                s.hit.score) for s in order)
     return Draft(" ".join(sentences), citations, False, report(checked, len(kept), None, at_deadline))
@@ -287,13 +283,30 @@ def _key(s: Support) -> SupportKey:
 
 
 def _merged_quotes(supports: Sequence[Support]) -> dict[SupportKey, Support]:
-    """Each support -> the one its citation quotes: a sentence inside a pair that another claim rests on is
-    quoted as that pair, so one citation serves both and each quote is still a sentence or two."""
-    result = {}
+    """Each support -> the one its citation quotes. Claims resting on the same sentence, or on sentences that
+    together are still at most two adjacent ones, share one citation quoting that sentence or pair."""
+    result: dict[SupportKey, Support] = {}
+    by_paragraph: dict[tuple[str, int], list[Support]] = {}
     for s in supports:
-        wider = [o for o in supports if o.hit is s.hit and o.start <= s.start and s.end <= o.end]
-        result[_key(s)] = max(wider, key=lambda o: o.end - o.start)
+        by_paragraph.setdefault((s.hit.doc_id, s.hit.paragraph), []).append(s)
+    for group in by_paragraph.values():
+        spans = split_sentences(group[0].hit.text)
+        merged: list[list[Support]] = []
+        for s in sorted(group, key=lambda s: (s.start, s.end)):
+            if merged and _sentence_count(spans, min(m.start for m in merged[-1]), max(s.end, *(
+                    m.end for m in merged[-1]))) <= 2:
+                merged[-1].append(s)
+            else:
+                merged.append([s])
+        for members in merged:
+            quote = Support(members[0].hit, min(m.start for m in members), max(m.end for m in members),
+                            max(m.lexical for m in members), max(m.dense for m in members))
+            result.update({_key(m): quote for m in members})
     return result
+
+
+def _sentence_count(spans: Sequence[tuple[int, int]], start: int, end: int) -> int:
+    return sum(1 for s, e in spans if s < end and e > start)
 
 
 def verify_reply(reply: str, hits: Sequence[ParagraphHit], embedder: Embedder, documents: DocumentLookup,

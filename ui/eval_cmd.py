@@ -70,7 +70,8 @@ def _print_headline(summary: dict[str, Any], paths: dict[str, Path]) -> None:
         g = summary["generation"]
         print(f"  LLM: {g['sentences_shown']} sentences shown, {g['sentences_removed']} removed by verification, "
               f"{g['abstentions']} abstentions, {g['at_deadline']} answers at the deadline "
-              f"({g['fell_back']} fell back to the extractive answer)")
+              f"({g['fell_back']} fell back to the extractive answer); {g['shown_unsupported_strict']} shown "
+              "sentences fail the strict 80% check against their quote")
     print(f"reports: {paths['report.html'].parent}/ ({', '.join(paths)})")
 
 
