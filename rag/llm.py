@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Steps
 from contextlib import closing
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.embed import Embedder
@@ -259,7 +260,7 @@ class LLMGenerator:
                 if kind == "end":
                     return
                 if kind == "error":
-                    self._call(lambda error=value: _reraise(error))
+                    self._call(partial(_reraise, value))
                 yield value
         finally:
             stop.set()
@@ -284,7 +285,7 @@ class LLMGenerator:
                     return
                 log.info("retrying the LLM request once after: %s", type(e).__name__)
             finally:
-                stream.close()
+                _close(stream)
 
     def _call(self, action: Callable[[], T]) -> T:
         """Run one step of talking to the server; its failures become a GeneratorError without the key."""
@@ -320,6 +321,13 @@ class LLMGenerator:
 
 def _reraise(error: BaseException) -> None:
     raise error
+
+
+def _close(stream: Iterator[Any]) -> None:
+    """Close a generator early (ending its HTTP request); other iterators need nothing."""
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
 
 
 def _transient(error: Exception) -> bool:

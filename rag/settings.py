@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from index.embed import DEFAULT_MODEL
 from index.errors import InputError
@@ -46,7 +46,8 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None CLI flags applied."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}  # checked by replace()
+        return replace(self, **given)
 
     @property
     def llm_configured(self) -> bool:

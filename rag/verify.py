@@ -46,8 +46,10 @@ log = logging.getLogger(__name__)
 # Calibrated on paraphrased, blended and made-up claims about the bundled speech (tests/test_llm.py) and on
 # what a real small model writes (tests/test_llm_real.py): strict on purpose, a loosely paraphrased sentence
 # is removed rather than an unsupported one shown.
-MIN_LEXICAL = 0.8  # share of the claim's content words its supporting sentence (or pair) must contain
-MIN_DENSE = 0.6  # cosine between the claim and its supporting sentence (or pair)
+MIN_LEXICAL = 0.8  # its supporting sentence (or pair) must hold MORE than this share of the claim's content words:
+# a claim of five words may not lose one ("... is in the interest of ..." resting on a sentence without "interest")
+MIN_DENSE = 0.5  # cosine between the claim and its supporting sentence (or pair): a faithful extract of a long
+# sentence scores about 0.55; blends and scattered words are caught by MIN_LEXICAL, names and negations
 MIN_ANSWER_COVERAGE = 0.5  # share of the question's terms the kept sentences must hold together
 CACHE_LIMIT = 4096  # sentence vectors kept between answers
 MIN_CLAIM_WORDS = 3  # "Mr. President," and "In summary:" are not claims
@@ -184,7 +186,7 @@ class Verifier:
         """The best supporting sentence of paragraph `index`, else the best pair; None when none supports."""
         text = claim.text
         words, numbers, names, negated = set(tokenize(text)), _numbers(text), _names(text), negations(text)
-        passing = [u for u in self.units[index] if u.holds(words, numbers, names, negated) >= MIN_LEXICAL]
+        passing = [u for u in self.units[index] if u.holds(words, numbers, names, negated) > MIN_LEXICAL]
         if not passing:
             return None
         cosines = [float(v @ claim_vector) for v in self.vectors([u.text for u in passing])]
