@@ -15,7 +15,7 @@ several documents were retrieved). Its reply is not trusted:
    paragraph that has such a sentence, when one does; otherwise it is removed. A supported claim
    that shares no content term with the question, neither in itself nor in its supporting
    sentence, does not answer it and is removed too. Refusals and sentences without content go.
-5. The kept sentences together must cover most of the question's terms (`rag.coverage`); when
+5. The kept sentences with their quotes must cover most of the question's terms (`rag.coverage`); when
    they do not, or nothing is kept, the answer abstains with a reason. Otherwise they are written
    with the product's markers [1], [2], ... mapping one-to-one onto citations, most relevant
    first, and each citation's quote is exactly the supporting sentence or pair.
@@ -227,8 +227,11 @@ class Verifier:
 
 
 def answers(terms: frozenset[str], kept: Sequence[Checked]) -> bool:
-    """Whether the kept sentences together cover most of the question's terms."""
-    return coverage(terms, " ".join(c.claim.text for c in kept)) >= MIN_ANSWER_COVERAGE
+    """Whether the kept sentences, read with the sentences they rest on (the quotes shown beside them), cover
+    most of the question's terms: "All countries should suppress the trafficking of firearms" answers a
+    question about Haiti through its quote, which names Haiti."""
+    shown = " ".join(f"{c.claim.text} {c.support.quote if c.support else ''}" for c in kept)
+    return coverage(terms, shown) >= MIN_ANSWER_COVERAGE
 
 
 def report(checked: Sequence[Checked], shown: int, reason: str | None = None, at_deadline: bool = False,

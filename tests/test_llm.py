@@ -126,7 +126,8 @@ def test_uncited_reply_that_nothing_supports_abstains(llm_assistant, fake: FakeO
 
 
 def test_unicode_and_malformed_brackets_are_repaired(llm_assistant, fake: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
-    answer = ask(llm_assistant, fake, HAITI, f"{P7_VIOLENCE} 【P7】. {P7_FIREARMS} (p 7). {P5_TECH} ［5］.")
+    answer = ask(llm_assistant, fake, "What does the statement say about Haiti and about new technologies?",
+                 f"{P7_VIOLENCE} 【P7】. {P7_FIREARMS} (p 7). {P5_TECH} ［5］.")
     assert_well_cited(answer)
     assert [c.paragraph for c in answer.citations] == [7, 5]
     assert "【" not in answer.answer and "(p" not in answer.answer
