@@ -38,12 +38,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from index.embed import Embedder
 from index.errors import GeneratorError
 from rag.claims import Claim, marker_label, split_claims
-from rag.coverage import question_terms
 from rag.generate import DocumentLookup, Draft, Generator, abstain, stream_words
 from rag.question import Query, Turn
 from rag.retrieve import ParagraphHit
 from rag.settings import MAX_QUESTION_CHARS
-from rag.verify import Checked, Verifier, answers, build_draft, report
+from rag.verify import Asked, Checked, Verifier, answers, build_draft, report
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -139,15 +138,15 @@ def _redact(text: str, secret: str | None) -> str:
 class Shown:
     """Kept sentences wait until, together, they answer the question; from then on each shows at once."""
 
-    def __init__(self, terms: frozenset[str]) -> None:
-        self.terms, self.checked, self.kept, self.released = terms, list[Checked](), list[Checked](), 0
+    def __init__(self, asked: Asked) -> None:
+        self.asked, self.checked, self.kept, self.released = asked, list[Checked](), list[Checked](), 0
 
     def add(self, result: Checked) -> Iterator[str]:
         self.checked.append(result)
         if not result.kept or any(c.claim.text == result.claim.text for c in self.kept):
             return
         self.kept.append(result)
-        if not answers(self.terms, self.kept):
+        if not answers(self.asked, self.kept):
             return
         for c in self.kept[self.released:]:
             words = c.claim.text.split(" ")
@@ -194,8 +193,8 @@ class LLMGenerator:
         if not hits:
             yield from stream_words(abstain(report((), 0, "nothing relevant was retrieved")))
             return
-        terms = question_terms(asked(query))
-        verifier, gate, shown = Verifier(hits, self.embedder, terms, self.vectors), ClaimGate(), Shown(terms)
+        wanted = Asked.of(asked(query), query.is_follow_up)
+        verifier, gate, shown = Verifier(hits, self.embedder, wanted, self.vectors), ClaimGate(), Shown(wanted)
         late = False
         with closing(self._pieces(build_messages(query, hits, documents), deadline)) as pieces:
             for piece in pieces:
@@ -206,7 +205,7 @@ class LLMGenerator:
                     yield from shown.add(verifier.check(claim))
         for claim in [] if late else gate.close():
             yield from shown.add(verifier.check(claim))
-        draft = build_draft(shown.checked, documents, terms, late)
+        draft = build_draft(shown.checked, documents, wanted, late)
         if late and draft.abstained:
             draft = self._fall_back(query, hits, documents, shown.checked)
         yield from stream_words(draft) if shown.released == 0 else [draft]

@@ -34,7 +34,7 @@ from index.lexical import STOPWORDS, tokenize
 from index.sentences import split_sentences
 from rag.answer import Citation, GenerationReport
 from rag.claims import Claim, cites, is_refusal, split_claims
-from rag.coverage import coverage
+from rag.coverage import coverage, question_terms
 from rag.generate import DocumentLookup, Draft, abstain
 from rag.retrieve import ParagraphHit
 
@@ -50,7 +50,10 @@ MIN_LEXICAL = 0.8  # its supporting sentence (or pair) must hold MORE than this 
 # a claim of five words may not lose one ("... is in the interest of ..." resting on a sentence without "interest")
 MIN_DENSE = 0.5  # cosine between the claim and its supporting sentence (or pair): a faithful extract of a long
 # sentence scores about 0.55; blends and scattered words are caught by MIN_LEXICAL, names and negations
-MIN_ANSWER_COVERAGE = 0.5  # share of the question's terms the kept sentences must hold together
+MIN_ANSWER_COVERAGE = 0.5  # share of the question's terms the kept sentences (with their quotes) must hold
+# A follow-up's standalone form carries the conversation's words ("... that? The violence in Haiti is linked
+# to weapons influx."), of which an answer about one aspect holds few: any of them will do.
+MIN_FOLLOW_UP_COVERAGE = 1e-9
 CACHE_LIMIT = 4096  # sentence vectors kept between answers
 MIN_CLAIM_WORDS = 3  # "Mr. President," and "In summary:" are not claims
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "none", "nothing", "nobody", "nowhere", "without"})
@@ -61,6 +64,18 @@ _WORDS = re.compile(r"[\w'’-]+")
 
 Status = Literal["cited", "re-cited", "unsupported", "unknown-name", "off-question", "refusal", "no-content"]
 REMOVED: frozenset[Status] = frozenset({"unsupported", "unknown-name", "off-question"})  # claims verification removed
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the kept sentences must answer: the question's content terms, and the share they must cover."""
+
+    terms: frozenset[str] = frozenset()
+    minimum: float = MIN_ANSWER_COVERAGE
+
+    @classmethod
+    def of(cls, question: str, follow_up: bool = False) -> Asked:
+        return cls(question_terms(question), MIN_FOLLOW_UP_COVERAGE if follow_up else MIN_ANSWER_COVERAGE)
 
 
 @dataclass(frozen=True)
@@ -162,13 +177,13 @@ class Verifier:
 
     Embedding support is computed only for the sentences (and pairs) whose words, names, numbers
     and negations can pass, and each is embedded once, on first use. `cache` (text -> vector) may
-    be shared between answers so popular paragraphs cost nothing. `terms` are the question's
-    content terms: a claim sharing none of them, itself or through its support, is off the question.
+    be shared between answers so popular paragraphs cost nothing. A claim sharing none of the question's
+    terms (`asked`), itself or through its support, is off the question.
     """
 
-    def __init__(self, hits: Sequence[ParagraphHit], embedder: Embedder, terms: frozenset[str] = frozenset(),
+    def __init__(self, hits: Sequence[ParagraphHit], embedder: Embedder, asked: Asked = Asked(),
                  cache: dict[str, np.ndarray] | None = None) -> None:
-        self.hits, self.embedder, self.terms = list(hits), embedder, terms
+        self.hits, self.embedder, self.asked = list(hits), embedder, asked
         self.units = [units(h.text) for h in self.hits]
         self.tokens = [set(tokenize(h.text)) for h in self.hits]
         self.words = {w for h in self.hits for w in _words(h.text)}
@@ -220,18 +235,18 @@ class Verifier:
         if best is None:
             log.info("removed an unsupported sentence from the LLM answer: %.120s", claim.text)
             return Checked(claim, "unsupported")
-        if coverage(self.terms, f"{claim.text} {best.quote}") == 0.0:
+        if coverage(self.asked.terms, f"{claim.text} {best.quote}") == 0.0:
             log.info("removed a sentence that does not answer the question: %.120s", claim.text)
             return Checked(claim, "off-question")
         return Checked(claim, status, best)
 
 
-def answers(terms: frozenset[str], kept: Sequence[Checked]) -> bool:
+def answers(asked: Asked, kept: Sequence[Checked]) -> bool:
     """Whether the kept sentences, read with the sentences they rest on (the quotes shown beside them), cover
     most of the question's terms: "All countries should suppress the trafficking of firearms" answers a
     question about Haiti through its quote, which names Haiti."""
     shown = " ".join(f"{c.claim.text} {c.support.quote if c.support else ''}" for c in kept)
-    return coverage(terms, shown) >= MIN_ANSWER_COVERAGE
+    return coverage(asked.terms, shown) >= asked.minimum
 
 
 def report(checked: Sequence[Checked], shown: int, reason: str | None = None, at_deadline: bool = False,
@@ -261,14 +276,14 @@ def kept_claims(checked: Sequence[Checked]) -> list[Checked]:
     return kept
 
 
-def build_draft(checked: Sequence[Checked], documents: DocumentLookup, terms: frozenset[str] = frozenset(),
+def build_draft(checked: Sequence[Checked], documents: DocumentLookup, asked: Asked = Asked(),
                 at_deadline: bool = False) -> Draft:
     """Kept claims with markers [1], [2] (citations most relevant first); abstain, with the reason, when
     none is kept or they do not answer the question together."""
     kept = kept_claims(checked)
     if not kept:
         return abstain(report(checked, 0, abstain_reason(checked), at_deadline))
-    if not answers(terms, kept):
+    if not answers(asked, kept):
         return abstain(report(checked, 0, "verified sentences do not answer the question", at_deadline))
     quotes = _merged_quotes([c.support for c in kept if c.support is not None])
     distinct = {_key(q): q for q in quotes.values()}
@@ -315,8 +330,8 @@ def _sentence_count(spans: Sequence[tuple[int, int]], start: int, end: int) -> i
 
 
 def verify_reply(reply: str, hits: Sequence[ParagraphHit], embedder: Embedder, documents: DocumentLookup,
-                 terms: frozenset[str] = frozenset(), cache: dict[str, np.ndarray] | None = None) -> Verification:
+                 asked: Asked = Asked(), cache: dict[str, np.ndarray] | None = None) -> Verification:
     """Verify a whole LLM reply at once."""
-    verifier = Verifier(hits, embedder, terms, cache)
+    verifier = Verifier(hits, embedder, asked, cache)
     checked = tuple(verifier.check(claim) for claim in split_claims(reply))
-    return Verification(build_draft(checked, documents, terms), checked)
+    return Verification(build_draft(checked, documents, asked), checked)
