@@ -37,12 +37,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.embed import Embedder
 from index.errors import GeneratorError
-from rag.claims import Claim, marker_label, split_claims
+from rag.claims import marker_label, split_claims
 from rag.generate import DocumentLookup, Draft, Generator, abstain, stream_words
 from rag.question import Query, Turn
+from rag.release import ClaimGate, Shown
 from rag.retrieve import ParagraphHit
 from rag.settings import MAX_QUESTION_CHARS
-from rag.verify import Asked, Checked, Verifier, answers, build_draft, report
+from rag.verify import Asked, Checked, Verifier, build_draft, report
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -78,7 +79,6 @@ CONDENSE_SHARE = 0.25  # of the answer's remaining time, the most that rewriting
 _DEADLINE = object()  # what the reader yields when the deadline passes before the next piece
 
 _TAGS = re.compile(r"<\s*/?\s*(?:passages|question|conversation)\s*>", re.IGNORECASE)
-_OPENERS, _CLOSERS = "[(【［〔〖⟦（", "])】］〕〗⟧）"
 
 
 def _data(text: str) -> str:
@@ -102,56 +102,10 @@ def build_messages(query: Query, hits: Sequence[ParagraphHit], documents: Docume
     return [("system", SYSTEM_PROMPT.format(refusal=REFUSAL)), ("user", user)]
 
 
-class ClaimGate:
-    """Collects streamed pieces and releases each sentence once it is complete, with its markers."""
-
-    def __init__(self) -> None:
-        self.buffer, self.released = "", 0
-
-    def feed(self, piece: str) -> list[Claim]:
-        self.buffer += piece
-        if _inside_brackets(self.buffer):  # a marker may be half-written: "[P"
-            return []
-        claims = split_claims(self.buffer)[:-1]  # the last sentence may still grow or get its marker
-        return self._release(claims)
-
-    def close(self) -> list[Claim]:
-        return self._release(split_claims(self.buffer))
-
-    def _release(self, claims: list[Claim]) -> list[Claim]:
-        ready = claims[self.released:]
-        self.released += len(ready)
-        return ready
-
-
-def _inside_brackets(text: str) -> bool:
-    opened = max(text.rfind(c) for c in _OPENERS)
-    return opened > max(text.rfind(c) for c in _CLOSERS)
-
-
 def _redact(text: str, secret: str | None) -> str:
     text = re.sub(r"(?i)(bearer\s+)\S+", r"\1***", text)
     text = re.sub(r"(//)[^/@\s]+@", r"\1***@", text)  # credentials in a URL
     return text.replace(secret, "***") if secret else text
-
-
-class Shown:
-    """Kept sentences wait until, together, they answer the question; from then on each shows at once."""
-
-    def __init__(self, asked: Asked) -> None:
-        self.asked, self.checked, self.kept, self.released = asked, list[Checked](), list[Checked](), 0
-
-    def add(self, result: Checked) -> Iterator[str]:
-        self.checked.append(result)
-        if not result.kept or any(c.claim.text == result.claim.text for c in self.kept):
-            return
-        self.kept.append(result)
-        if not answers(self.asked, self.kept):
-            return
-        for c in self.kept[self.released:]:
-            words = c.claim.text.split(" ")
-            yield from (w if self.released == 0 and i == 0 else " " + w for i, w in enumerate(words))
-            self.released += 1
 
 
 class LLMGenerator:

@@ -24,17 +24,17 @@ several documents were retrieved). Its reply is not trusted:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from index.embed import Embedder
-from index.lexical import STOPWORDS, tokenize
+from index.lexical import tokenize
 from index.sentences import split_sentences
 from rag.answer import Citation, GenerationReport
 from rag.claims import Claim, cites, is_refusal, split_claims
 from rag.coverage import coverage, question_terms
+from rag.evidence import names_of, negations, numbers_of, share, units, words_of
 from rag.generate import DocumentLookup, Draft, abstain
 from rag.retrieve import ParagraphHit
 
@@ -56,11 +56,7 @@ MIN_ANSWER_COVERAGE = 0.5  # share of the question's terms the kept sentences (w
 MIN_FOLLOW_UP_COVERAGE = 1e-9
 CACHE_LIMIT = 4096  # sentence vectors kept between answers
 MIN_CLAIM_WORDS = 3  # "Mr. President," and "In summary:" are not claims
-NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "none", "nothing", "nobody", "nowhere", "without"})
 
-_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-_NAME = re.compile(r"\b[A-Z][\w'’-]*")
-_WORDS = re.compile(r"[\w'’-]+")
 
 Status = Literal["cited", "re-cited", "unsupported", "unknown-name", "off-question", "refusal", "no-content"]
 REMOVED: frozenset[Status] = frozenset({"unsupported", "unknown-name", "off-question"})  # claims verification removed
@@ -114,64 +110,6 @@ class Verification:
         return tuple(c for c in self.checked if c.status in REMOVED)
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-
-
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORDS.findall(text)}
-
-
-def _names(text: str) -> set[str]:
-    """Capitalised words (names, places, bodies), lower-cased, without stop words such as "The"."""
-    return {n.lower() for n in _NAME.findall(text)} - STOPWORDS
-
-
-def negations(text: str) -> frozenset[str]:
-    """The negation words of a text ("can't" and "cannot" count as "not")."""
-    words = {"not" if w.endswith(("n't", "n’t")) or w == "cannot" else w for w in _words(text)}
-    return frozenset(words & NEGATIONS)
-
-
-def _share(words: set[str], tokens: set[str]) -> float:
-    return len(words & tokens) / len(words) if words else 0.0
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One sentence of a paragraph, or two adjacent ones: what a claim may rest on."""
-
-    start: int
-    end: int
-    text: str
-    tokens: frozenset[str]
-    words: frozenset[str]
-    numbers: frozenset[str]
-    negations: frozenset[str]
-    pair: bool
-
-    @classmethod
-    def of(cls, text: str, start: int, end: int, pair: bool) -> Unit:
-        part = text[start:end]
-        return cls(start, end, part, frozenset(tokenize(part)), frozenset(_words(part)),
-                   frozenset(_numbers(part)), negations(part), pair)
-
-    def holds(self, words: set[str], numbers: set[str], names: set[str], negated: frozenset[str]) -> float:
-        """The share of the claim's content words found here, or 0.0 when a number, a name or a
-        negation of the claim is not here (or this has a negation the claim lacks)."""
-        if not (numbers <= self.numbers and names <= self.words and negated == self.negations):
-            return 0.0
-        return _share(words, set(self.tokens))
-
-
-def units(text: str) -> list[Unit]:
-    """Each sentence of a paragraph, then each pair of adjacent sentences."""
-    spans = split_sentences(text) or [(0, len(text))]
-    singles = [Unit.of(text, s, e, False) for s, e in spans]
-    pairs = [Unit.of(text, a[0], b[1], True) for a, b in zip(spans, spans[1:], strict=False)]
-    return singles + pairs
-
-
 class Verifier:
     """Checks claims against the sentences of the retrieved paragraphs.
 
@@ -186,7 +124,7 @@ class Verifier:
         self.hits, self.embedder, self.asked = list(hits), embedder, asked
         self.units = [units(h.text) for h in self.hits]
         self.tokens = [set(tokenize(h.text)) for h in self.hits]
-        self.words = {w for h in self.hits for w in _words(h.text)}
+        self.words = {w for h in self.hits for w in words_of(h.text)}
         self.cache = {} if cache is None else cache
 
     def vectors(self, texts: list[str]) -> list[np.ndarray]:
@@ -200,7 +138,7 @@ class Verifier:
     def support(self, claim: Claim, index: int, claim_vector: np.ndarray) -> Support | None:
         """The best supporting sentence of paragraph `index`, else the best pair; None when none supports."""
         text = claim.text
-        words, numbers, names, negated = set(tokenize(text)), _numbers(text), _names(text), negations(text)
+        words, numbers, names, negated = set(tokenize(text)), numbers_of(text), names_of(text), negations(text)
         passing = [u for u in self.units[index] if u.holds(words, numbers, names, negated) > MIN_LEXICAL]
         if not passing:
             return None
@@ -209,11 +147,11 @@ class Verifier:
         if not found:
             return None
         unit, dense = max(found, key=lambda f: (not f[0].pair, f[1]))  # one sentence before two
-        return Support(self.hits[index], unit.start, unit.end, _share(words, set(unit.tokens)), dense)
+        return Support(self.hits[index], unit.start, unit.end, share(words, set(unit.tokens)), dense)
 
-    def unknown_names(self, text: str) -> set[str]:
+    def unknownnames_of(self, text: str) -> set[str]:
         """Capitalised words (names, places, bodies) that no retrieved passage contains."""
-        return _names(text) - self.words
+        return names_of(text) - self.words
 
     def check(self, claim: Claim) -> Checked:
         cited = [i for i, hit in enumerate(self.hits) if any(cites(ref, hit) for ref in claim.refs)]
@@ -222,10 +160,10 @@ class Verifier:
             return Checked(claim, "refusal")
         if len(words) < MIN_CLAIM_WORDS:
             return Checked(claim, "no-content")
-        if self.unknown_names(claim.text):
+        if self.unknownnames_of(claim.text):
             log.info("removed a sentence naming what no passage names: %.120s", claim.text)
             return Checked(claim, "unknown-name")
-        candidates = [i for i in range(len(self.hits)) if _share(words, self.tokens[i]) >= MIN_LEXICAL]
+        candidates = [i for i in range(len(self.hits)) if share(words, self.tokens[i]) >= MIN_LEXICAL]
         vector = self.embedder.embed_query(claim.text) if candidates else None
         found = {i: self.support(claim, i, vector) for i in candidates if vector is not None}
         supports = {i: s for i, s in found.items() if s is not None}
