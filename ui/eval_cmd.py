@@ -82,8 +82,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = parse_config(args.config or "")
     run = {"dataset": str(args.dataset), "command": _command(args)}
+    from evals.policyqa import sample
+
     settings = settings_from_env().with_overrides(generator=args.generator)
-    evaluation = run_gold(_items(args), config, settings, run, _sources(args), args.index_dir, _progress("eval"))
+    items = sample(_items(args), args.limit)
+    evaluation = run_gold(items, config, settings, run, _sources(args), args.index_dir, _progress("eval"))
     _print_headline(evaluation.summary, write_reports(args.out, evaluation.records, evaluation.summary))
     return 0
 
@@ -192,6 +195,7 @@ def register(sub: Any) -> None:
     _dataset_options(run)
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default: eval-report)")
     run.add_argument("--config", help="e.g. k=5,retrieval=hybrid,chunker=windows,abstain=0.25")
+    run.add_argument("--limit", type=cli._positive, help="a deterministic sample of N gold items (e.g. for a slow LLM)")
     run.add_argument("--generator", choices=["extractive", "llm"],
                      help="answer generator (SPEECHQA_GENERATOR); llm needs SPEECHQA_LLM_BASE_URL and _MODEL")
     run.set_defaults(handler=cmd_run)
