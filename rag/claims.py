@@ -23,6 +23,7 @@ _ITEM = re.compile(rf"(?:(?P<doc>[\w.\-]+)\s*[:#]\s*)?(?P<tag>{_TAG})?\s*(?P<a>\
                    rf"(?:\s*[-–]\s*{_TAG}?\s*(?P<b>\d{{1,4}}))?", re.IGNORECASE)
 _SEPARATOR = re.compile(r"\s*(?:[,;&]|\band\b)\s*", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+PROMPT_TAGS = re.compile(r"<\s*/?\s*(?:passages|question|conversation)\s*>", re.IGNORECASE)  # the prompt's own tags
 _REFUSAL = re.compile(
     r"\b(?:cannot|can ?not|can't|unable to|not able to)\b.{0,60}\b(?:answer|determine|find|tell|say|know)\b"
     r"|\b(?:do|does|did) not (?:address|cover|mention|contain|say|discuss|provide|include)\b"
@@ -91,7 +92,8 @@ def _spans(text: str) -> list[tuple[int, int]]:
 
 
 def _clean(sentence: str) -> str:
-    return _BULLET.sub("", sentence).replace("**", "").strip()
+    """Without list bullets, bold marks, and the prompt's tags (a weak model echoes "<passages>")."""
+    return " ".join(PROMPT_TAGS.sub(" ", _BULLET.sub("", sentence)).replace("**", "").split())
 
 
 def split_claims(reply: str) -> list[Claim]:

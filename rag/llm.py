@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.embed import Embedder
 from index.errors import GeneratorError
-from rag.claims import marker_label, split_claims
+from rag.claims import PROMPT_TAGS, marker_label, split_claims
 from rag.generate import DocumentLookup, Draft, Generator, abstain, stream_words
 from rag.question import Query, Turn
 from rag.release import ClaimGate, Shown
@@ -78,12 +78,11 @@ RETRIES = 1  # of a request the server failed (HTTP 5xx, 408, 429, connection re
 CONDENSE_SHARE = 0.25  # of the answer's remaining time, the most that rewriting a follow-up may take
 _DEADLINE = object()  # what the reader yields when the deadline passes before the next piece
 
-_TAGS = re.compile(r"<\s*/?\s*(?:passages|question|conversation)\s*>", re.IGNORECASE)
 
 
 def _data(text: str) -> str:
     """Data goes between tags; text that imitates our tags cannot close them early."""
-    return _TAGS.sub(" ", text)
+    return PROMPT_TAGS.sub(" ", text)
 
 
 def asked(query: Query) -> str:

@@ -439,6 +439,11 @@ def test_markers_belong_to_the_sentence_they_follow() -> None:
         ("Third, in a list:", []), ("point one", [(None, 7)]), ("point two (UNODC)", [(None, 8)])]
 
 
+def test_the_prompts_tags_echoed_by_the_model_are_not_shown() -> None:
+    claims = split_claims("<passages>\n[P8] China has been a major player. [P8] </passages>")
+    assert [c.text for c in claims] == ["China has been a major player."]
+
+
 @pytest.mark.parametrize("text", [REFUSAL, "The passages do not mention the weather.", "I'm unable to determine that."])
 def test_refusals_are_recognised(text: str) -> None:
     assert is_refusal(text)
