@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.citations import LexicalJudge
+from evals.citations import LexicalJudge, quote_is_verbatim
 from evals.dataset import load_gold
 from evals.text import split_sentences
 from rag.answer import Answer
@@ -116,8 +116,8 @@ def assert_verified(answer: Answer) -> None:
         text = text[: -len(note)].strip()
     used = [int(n) for n in MARKER.findall(text)]
     assert set(used) == set(range(1, len(answer.citations) + 1)), text
-    for citation in answer.citations:
-        assert citation.quote and citation.quote in citation.text
+    for citation in answer.citations:  # a fallback's quote may join two sentences that are not adjacent
+        assert citation.quote and quote_is_verbatim(citation), citation.quote
     for sentence in split_sentences(text):
         numbers = [int(n) for n in MARKER.findall(sentence)]
         assert numbers, f"uncited sentence shown: {sentence!r}"
@@ -161,4 +161,4 @@ def test_a_short_deadline_is_kept_with_the_real_model(real_settings: Settings) -
         if answer.report.fell_back:
             assert answer.answer.endswith(FALLBACK_NOTE.format(budget=2.0))
         elif not answer.abstained:
-            assert answer.citations and all(c.quote in c.text for c in answer.citations)
+            assert answer.citations and all(quote_is_verbatim(c) for c in answer.citations)
