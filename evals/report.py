@@ -80,6 +80,21 @@ def _category_table(summary: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _generation_table(summary: dict[str, Any]) -> list[str]:
+    """What the LLM path did (only for runs with --generator llm)."""
+    g = summary.get("generation")
+    if not g:
+        return []
+    rows = [("answers from the LLM path", g["answers"]), ("sentences shown", g["sentences_shown"]),
+            ("sentences removed by verification", g["sentences_removed"]),
+            ("shown sentences failing the strict 80% check against their quote", g["shown_unsupported_strict"]),
+            ("abstentions (all answers)", g["abstentions"]), ("answers at the deadline", g["at_deadline"]),
+            ("of which the extractive fallback", g["fell_back"])]
+    reasons = [(f"abstained: {reason}", n) for reason, n in g["abstain_reasons"].items()]
+    return ["## LLM generation", "", "| count | n |", "|---|---:|",
+            *[f"| {name} | {n} |" for name, n in rows + reasons], ""]
+
+
 def summary_markdown(summary: dict[str, Any], records: Sequence[dict[str, Any]], failed_limit: int = 40) -> str:
     """The human summary: headline table, latency, categories, failure kinds and the failed items."""
     machine = summary["machine"]
@@ -98,6 +113,7 @@ def summary_markdown(summary: dict[str, Any], records: Sequence[dict[str, Any]],
     if summary.get("lenient"):
         lines += ["## Lenient gold (gold paragraph or one containing the answer span)", "",
                   *metrics_table({"metrics": summary["lenient"]}), ""]
+    lines += _generation_table(summary)
     lines += ["## Latency (warm; one untimed warm-up question first)", "", *_latency_table(summary), "",
               "## By category", "", *_category_table(summary), "", "## Why items failed", "",
               "| reason | items |", "|---|---:|"]

@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from evals.calibration import calibration_summary
+from evals.citations import token_coverage
 from evals.score import LOWER_IS_BETTER, POPULATION, ItemScore
 from evals.stats import bootstrap_ci, mean, percentile
+from evals.text import extract_markers, split_sentences, strip_markers
+from rag.answer import Answer
 
 HEADLINE = ("hit@1", "hit@3", "hit@5", "recall@k", "mrr@10", "ndcg@10", "context_efficiency",
             "citation_validity", "citation_recall", "citation_precision", "first_citation_correct",
@@ -102,6 +105,37 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform(terse=True)}
 
 
+STRICT_SUPPORT = 0.8  # the issue's independent check: this share of a sentence's content words is in its quote
+
+
+def unsupported_shown(answer: Answer) -> int:
+    """Shown sentences whose citations' quotes do not hold STRICT_SUPPORT of their content words (uncited
+    sentences, such as a fallback note, are counted by `uncited_sentence_share` instead)."""
+    count = 0
+    for sentence in split_sentences(answer.answer):
+        numbers = [n for n in extract_markers(sentence) if 1 <= n <= len(answer.citations)]
+        claim = strip_markers(sentence)
+        if numbers and any(token_coverage(claim, answer.citations[n - 1].quote) < STRICT_SUPPORT for n in numbers):
+            count += 1
+    return count
+
+
+def generation(scores: Sequence[ItemScore]) -> dict[str, Any] | None:
+    """What the LLM path did over the run (None when no answer came from it): sentences shown and removed by
+    verification, abstentions and their reasons, answers cut at the deadline and extractive fallbacks."""
+    reports = [s.answer.report for s in scores if s.answer.report is not None]
+    if not reports:
+        return None
+    reasons = Counter(r.abstain_reason for r in reports if r.abstain_reason)
+    return {"answers": len(reports), "sentences_shown": sum(r.shown for r in reports),
+            "sentences_removed": sum(r.removed for r in reports),
+            "shown_unsupported_strict": sum(unsupported_shown(s.answer) for s in scores if s.answer.report),
+            "abstentions": sum(1 for s in scores if s.answer.abstained),
+            "at_deadline": sum(1 for r in reports if r.at_deadline),
+            "fell_back": sum(1 for r in reports if r.fell_back),
+            "abstain_reasons": dict(reasons.most_common())}
+
+
 def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any]:
     """The summary.json document: `run` (dataset, config, command) plus every aggregate."""
     lenient_names = sorted({name for s in scores for name in s.lenient})
@@ -124,4 +158,5 @@ def summarize(scores: Sequence[ItemScore], run: dict[str, Any]) -> dict[str, Any
                                         if s.answer.abstained).most_common()),
         "calibration": calibration_summary(scores),
         "machine": machine(),
+        **({"generation": llm} if (llm := generation(scores)) else {}),
     }

@@ -34,6 +34,21 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class GenerationReport:
+    """What the LLM path did for one answer: the evaluation counts these (the extractive path has none)."""
+
+    shown: int = 0  # sentences shown
+    removed: int = 0  # sentences verification removed: unsupported, naming what no passage names, off the question
+    at_deadline: bool = False  # the answer's deadline passed before the model finished
+    fell_back: bool = False  # the extractive answer was shown instead, with a note saying so
+    abstain_reason: str | None = None  # why the answer abstained, when it did
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"shown": self.shown, "removed": self.removed, "at_deadline": self.at_deadline,
+                "fell_back": self.fell_back, "abstain_reason": self.abstain_reason}
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answer: str
@@ -43,8 +58,10 @@ class Answer:
     id: str | None = None
     retrieved: tuple[tuple[str, int, float], ...] = ()  # (doc_id, paragraph, score), best first
     abstain_reason: str | None = None  # why the assistant abstained ("not_in_text: hydropower"); None if it answered
+    report: GenerationReport | None = None  # set by the LLM generator
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"report": self.report.to_dict()} if self.report else {}
         return {
             "id": self.id,
             "question": self.question,
@@ -54,4 +71,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "retrieved": [{"doc_id": d, "paragraph": p, "score": round(s, 4)} for d, p, s in self.retrieved],
+            **extra,
         }

@@ -20,7 +20,7 @@ from index.store import DocumentInfo, VectorStore
 from rag.answer import Answer, Citation
 from rag.answerability import paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
-from rag.generate import Draft, Generator, abstain, stream_words
+from rag.generate import Draft, Generator, Timed, abstain, stream_words
 from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
 from rag.question import Query, Turn, analyse, is_injection
@@ -93,8 +93,10 @@ class Assistant:
         turns = parse_history(history)
         query = analyse(validate_question(question), turns)
         chosen = self._generator(generator or self.default_generator)
+        deadline = started + chosen.budget_s if isinstance(chosen, Timed) else None  # one budget per answer
         if chosen.condenses and query.is_follow_up and not is_injection(query.original):
-            query = chosen.condense(query, turns)  # the LLM rewrites follow-ups; the rule-based form is the default
+            # the LLM rewrites follow-ups (within the budget); the rule-based form is the default
+            query = chosen.condense(query, turns, deadline)
         scope = self._scope(doc_ids)
         depth = k or self.top_k
         labelled = self._label_boost(query, scope)
@@ -104,7 +106,7 @@ class Assistant:
         retrieved = time.perf_counter()
         draft: Draft | None = None
         named = bool(hits) and all((h.doc_id, h.paragraph) in labelled for h in hits)
-        for piece in self._generate(query, hits, scope, chosen, named):
+        for piece in self._generate(query, hits, scope, chosen, named, deadline):
             if isinstance(piece, Draft):
                 draft = piece
             else:
@@ -114,7 +116,8 @@ class Assistant:
         timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
         yield Answer(query.original, draft.answer, draft.abstained, self._calibrated(draft.citations, hits), timings,
-                     id, _retrieved(hits, draft), draft.reason if draft.abstained else None)
+                     id, _retrieved(hits, draft), draft.reason if draft.abstained else None,
+                     draft.report)
 
     def _calibrated(self, citations: Sequence[Citation], hits: Sequence[ParagraphHit]) -> tuple[Citation, ...]:
         """Each citation scored with the chance that its paragraph answers, from the paragraph's raw relevance
@@ -193,7 +196,8 @@ class Assistant:
         return boost
 
     def _generate(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None,
-                  generator: Generator, named: bool = False) -> Iterator[str | Draft]:
+                  generator: Generator, named: bool = False, deadline: float | None = None
+                  ) -> Iterator[str | Draft]:
         if query.metadata:
             draft = self._metadata(query, hits, scope)
             if draft is not None:
@@ -203,6 +207,9 @@ class Assistant:
         reason = before_generation(query, hits, profiles, confidence(hits), self.policy, named)
         if reason is not None:
             yield from stream_words(abstain(reason))
+            return
+        if isinstance(generator, Timed) and deadline is not None:
+            yield from generator.stream_until(deadline, query, hits, self.retriever.get_document)
             return
         if not generator.composes_first:
             yield from generator.stream(query, hits, self.retriever.get_document)  # verified as it streams
@@ -267,6 +274,6 @@ def build_assistant(settings: Settings) -> Assistant:
     if settings.llm_configured:
         from rag.llm import LLMGenerator
 
-        generators["llm"] = LLMGenerator.from_settings(settings, embedder)
+        generators["llm"] = LLMGenerator.from_settings(settings, embedder, fallback=generators["extractive"])
     policy = AnswerPolicy(abstain_threshold=settings.abstain_threshold)
     return Assistant(store, retriever, generators, settings.top_k, policy, settings.generator)

@@ -165,7 +165,7 @@ class ExtractiveGenerator:
             self._weights[key] = sentence_weights(document)
         return score_sentences(query, hit, self._weights[key])
 
-    def condense(self, query: Query, turns: Sequence[Turn]) -> Query:
+    def condense(self, query: Query, turns: Sequence[Turn], deadline: float | None = None) -> Query:
         return query
 
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft:

@@ -3,17 +3,19 @@
 Generators receive the analysed question and the retrieved paragraphs and return a `Draft`: the
 answer text with markers [1], [2], ... and the citations those markers name, most relevant first.
 `number_citations` is the single place that turns "sentences from paragraphs" into markers, so
-markers and citations always map one-to-one.
+markers and citations always map one-to-one. A generator with a time budget per answer (the LLM)
+is also `Timed`: the assistant starts its clock when the question arrives, so condensing,
+generation and verification all fall inside one deadline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from index.model import Document
-from rag.answer import Citation
+from rag.answer import Citation, GenerationReport
 from rag.question import Query, Turn
 from rag.retrieve import ParagraphHit
 
@@ -26,6 +28,7 @@ class Draft:
     citations: tuple[Citation, ...]
     abstained: bool
     reason: str | None = None  # with `abstained`: the decision's reason, e.g. "needs_quantity"
+    report: GenerationReport | None = None  # what the LLM path did (shown, removed, deadline)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Generator(Protocol):
     composes_first: bool
     condenses: bool
 
-    def condense(self, query: Query, turns: Sequence[Turn]) -> Query: ...
+    def condense(self, query: Query, turns: Sequence[Turn], deadline: float | None = None) -> Query: ...
 
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft: ...
 
@@ -61,9 +64,21 @@ class Generator(Protocol):
         ...
 
 
-def abstain(reason: str = "no_evidence") -> Draft:
+@runtime_checkable
+class Timed(Protocol):
+    """A generator that must finish each answer by a deadline (a `time.perf_counter()` value)."""
+
+    budget_s: float  # seconds per answer, from the question's arrival to the final Draft
+
+    def condense(self, query: Query, history: Sequence[Turn], deadline: float | None = None) -> Query: ...
+
+    def stream_until(self, deadline: float, query: Query, hits: list[ParagraphHit],
+                     documents: DocumentLookup) -> Iterator[str | Draft]: ...
+
+
+def abstain(reason: str = "no_evidence", report: GenerationReport | None = None) -> Draft:
     """The abstention draft; `reason` names the decision (`rag.policy` lists them)."""
-    return Draft(ABSTAIN_TEXT, (), True, reason)
+    return Draft(ABSTAIN_TEXT, (), True, reason, report)
 
 
 def number_citations(selected: list[Selected], documents: DocumentLookup, reading_order: bool = False) -> Draft:

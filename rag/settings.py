@@ -38,13 +38,16 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)  # never printed
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = 60.0  # one request to the LLM server (connect, each read)
+    llm_deadline_s: float = 60.0  # one whole LLM answer: condensing, generation and verification
+    llm_max_tokens: int = 256  # generation stops after this many tokens
     chroma_timeout_s: float = 5.0
     reranker: str | None = None  # a local cross-encoder folder; None: no reranking stage
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the non-None CLI flags applied."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}  # checked by replace()
+        return replace(self, **given)
 
     @property
     def llm_configured(self) -> bool:
@@ -74,6 +77,19 @@ def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
         value = -1.0
     if not 0.0 <= value <= 1.0:
         raise InputError(f"{name} must be a number between 0 and 1, got '{raw}'")
+    return value
+
+
+def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0.0 < value < float("inf"):
+        raise InputError(f"{name} must be a positive number of seconds, got '{raw}'")
     return value
 
 
@@ -108,6 +124,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         llm_base_url=env.get("SPEECHQA_LLM_BASE_URL") or None,
         llm_model=env.get("SPEECHQA_LLM_MODEL") or None,
         llm_api_key=env.get("SPEECHQA_LLM_API_KEY") or None,
+        llm_deadline_s=_positive_number(env, "SPEECHQA_LLM_DEADLINE_S", 60.0),
+        llm_max_tokens=_positive_int(env, "SPEECHQA_LLM_MAX_TOKENS", 256),
         reranker=env.get("SPEECHQA_RERANKER") or None,
     )
 

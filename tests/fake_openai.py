@@ -29,6 +29,7 @@ class Reply:
     delay_s: float = 0.0  # sleep before answering (to provoke the client's timeout)
     echo_auth: bool = False  # put the request's Authorization header in the error body, like a careless server
     pieces: tuple[str, ...] | None = None  # explicit stream chunks; default: split into small pieces
+    piece_delay_s: float = 0.0  # sleep before each streamed piece (a slow model, to reach a deadline)
 
 
 @dataclass
@@ -127,6 +128,7 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(_chunk(model, {"role": "assistant", "content": ""}))
             for piece in reply.pieces or split_pieces(reply.text):
+                time.sleep(reply.piece_delay_s)
                 self.wfile.write(_chunk(model, {"content": piece}))
                 self.wfile.flush()
             self.wfile.write(_chunk(model, {}, "stop"))

@@ -40,8 +40,11 @@ def test_environment_overrides_every_field() -> None:
         "SPEECHQA_LLM_BASE_URL": "http://127.0.0.1:9000/v1",
         "SPEECHQA_LLM_MODEL": "tiny",
         "SPEECHQA_LLM_API_KEY": "sk-secret",
+        "SPEECHQA_LLM_DEADLINE_S": "12.5",
+        "SPEECHQA_LLM_MAX_TOKENS": "64",
     }
     s = settings_from_env(env)
+    assert (s.llm_deadline_s, s.llm_max_tokens) == (12.5, 64)
     assert s.index_dir == Path("/data/idx") and s.chroma_url == "http://127.0.0.1:8000"
     assert (s.embedding_model, s.top_k, s.retrieval, s.generator) == ("/models/minilm", 8, "dense", "llm")
     assert s.abstain_threshold == pytest.approx(0.4)
@@ -55,8 +58,10 @@ def test_index_dir_expands_the_home_directory(monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_empty_variables_keep_the_defaults() -> None:
-    s = settings_from_env({"SPEECHQA_TOP_K": "", "SPEECHQA_GENERATOR": "", "SPEECHQA_ABSTAIN_THRESHOLD": ""})
+    s = settings_from_env({"SPEECHQA_TOP_K": "", "SPEECHQA_GENERATOR": "", "SPEECHQA_ABSTAIN_THRESHOLD": "",
+                           "SPEECHQA_LLM_DEADLINE_S": ""})
     assert (s.top_k, s.generator, s.abstain_threshold) == (5, "extractive", Settings().abstain_threshold)
+    assert (s.llm_deadline_s, s.llm_max_tokens) == (60.0, 256)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +76,12 @@ def test_empty_variables_keep_the_defaults() -> None:
         ("SPEECHQA_ABSTAIN_THRESHOLD", "high"),
         ("SPEECHQA_RETRIEVAL", "fuzzy"),
         ("SPEECHQA_GENERATOR", "gpt"),
+        ("SPEECHQA_LLM_DEADLINE_S", "0"),
+        ("SPEECHQA_LLM_DEADLINE_S", "-5"),
+        ("SPEECHQA_LLM_DEADLINE_S", "soon"),
+        ("SPEECHQA_LLM_DEADLINE_S", "inf"),
+        ("SPEECHQA_LLM_DEADLINE_S", "nan"),
+        ("SPEECHQA_LLM_MAX_TOKENS", "0"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_value(name: str, raw: str) -> None:

@@ -76,6 +76,12 @@ def _print_headline(summary: dict[str, Any], paths: dict[str, Path]) -> None:
         print(f"  {name:24s} {m['mean']:.3f}  [{m['low']:.3f}, {m['high']:.3f}]  n={m['n']}")
     print(f"  latency total p50/p95    {summary['latency_ms']['total']['p50']:.1f} / "
           f"{summary['latency_ms']['total']['p95']:.1f} ms")
+    if "generation" in summary:
+        g = summary["generation"]
+        print(f"  LLM: {g['sentences_shown']} sentences shown, {g['sentences_removed']} removed by verification, "
+              f"{g['abstentions']} abstentions, {g['at_deadline']} answers at the deadline "
+              f"({g['fell_back']} fell back to the extractive answer); {g['shown_unsupported_strict']} shown "
+              "sentences fail the strict 80% check against their quote")
     print(f"reports: {paths['report.html'].parent}/ ({', '.join(paths)})")
 
 
@@ -91,8 +97,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if is_conversation_folder(args.dataset):
             return _run_conversations(args, config)
     run = {"dataset": str(args.dataset), "command": _command(args)}
-    evaluation = run_gold(_items(args), config, settings_from_env(), run, _sources(args), args.index_dir,
-                          _progress("eval"))
+    from evals.policyqa import sample
+
+    settings = settings_from_env().with_overrides(generator=args.generator)
+    items = sample(_items(args), args.limit)
+    evaluation = run_gold(items, config, settings, run, _sources(args), args.index_dir, _progress("eval"))
     summary = evaluation.summary
     if args.dataset.is_dir():
         from evals.summary import by_document
@@ -268,6 +277,9 @@ def register(sub: Any) -> None:
     _dataset_options(run)
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default: eval-report)")
     run.add_argument("--config", help="e.g. k=5,retrieval=hybrid,chunker=windows,abstain=0.25")
+    run.add_argument("--limit", type=cli._positive, help="a deterministic sample of N gold items (e.g. for a slow LLM)")
+    run.add_argument("--generator", choices=["extractive", "llm"],
+                     help="answer generator (SPEECHQA_GENERATOR); llm needs SPEECHQA_LLM_BASE_URL and _MODEL")
     run.set_defaults(handler=cmd_run)
     sweep = group.add_parser("sweep", help="compare configurations side by side (table + chart)")
     _dataset_options(sweep)
