@@ -74,11 +74,11 @@ def ask(assistant, fake: FakeOpenAI, question: str, *replies: str | Reply, **kwa
 
 
 def assert_well_cited(answer: Answer) -> None:
-    """Markers map one-to-one onto citations, most relevant first; quotes are exact paragraph text."""
+    """Markers map one-to-one onto citations, each scored with a chance in 0..1; quotes are exact paragraph text."""
     assert not answer.abstained
     used = {int(n) for n in MARKER.findall(answer.answer)}
     assert used == set(range(1, len(answer.citations) + 1))
-    assert [c.score for c in answer.citations] == sorted((c.score for c in answer.citations), reverse=True)
+    assert all(0.0 <= c.score <= 1.0 for c in answer.citations)
     for citation in answer.citations:
         assert citation.quote and citation.quote in citation.text
     for sentence in re.split(r"(?<=\])\s+", answer.answer):
