@@ -7,7 +7,10 @@ Markers in `Answer.answer` are `[1]`, `[2]`, ... and map one-to-one, in order, o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Answer:
     id: str | None = None
     retrieved: tuple[tuple[str, int, float], ...] = ()  # (doc_id, paragraph, score), best first
     abstain_reason: str | None = None  # why the assistant abstained ("not_in_text: hydropower"); None if it answered
+    scope: Scope | None = None  # the statements the answer was confined to (filters, names in the question)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,4 +55,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "retrieved": [{"doc_id": d, "paragraph": p, "score": round(s, 4)} for d, p, s in self.retrieved],
+            "scope": self.scope.to_dict() if self.scope is not None else None,
         }

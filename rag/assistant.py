@@ -9,7 +9,7 @@ retrieve, abstain when the statement does not address the question, and generate
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from index.errors import IndexMissingError, InputError
@@ -17,6 +17,7 @@ from index.manifest import SCHEMA_VERSION
 from index.model import Document
 from index.paragraphs import printed_labels
 from index.store import DocumentInfo, VectorStore
+from rag import across
 from rag.answer import Answer
 from rag.answerability import paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
@@ -25,6 +26,7 @@ from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
 from rag.question import Query, Turn, analyse, is_injection
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
+from rag.scope import Catalogue, Scope, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
 
 PROFILE_CACHE = 256  # documents whose profiles (vocabulary, own names) are kept
@@ -64,6 +66,7 @@ class Assistant:
         self.top_k, self.policy, self.default_generator = top_k, policy, default_generator
         self._known: set[str] | None = None
         self._profiles: dict[tuple[str, str], Profile] = {}
+        self._catalogue: tuple[set[str], Catalogue] | None = None  # rag.scope, for the documents known then
 
     def variant(self, policy: AnswerPolicy | None = None, retriever: Retriever | None = None) -> Assistant:
         """Another assistant over the same index and generators, with another policy or retriever."""
@@ -77,18 +80,22 @@ class Assistant:
         return self.retriever.get_document(doc_id)
 
     def ask(self, question: str, history: Sequence[object] | None = None, doc_ids: Sequence[str] | None = None,
-            k: int | None = None, generator: GeneratorName | None = None, id: str | None = None) -> Answer:
+            k: int | None = None, generator: GeneratorName | None = None, id: str | None = None,
+            where: Iterable[str] | Mapping[str, object] | None = None) -> Answer:
         final = None
-        for item in self.stream(question, history, doc_ids, k, generator, id):
+        for item in self.stream(question, history, doc_ids, k, generator, id, where):
             if isinstance(item, Answer):
                 final = item
         assert final is not None  # stream always ends with the Answer (internal invariant)
         return final
 
     def stream(self, question: str, history: Sequence[object] | None = None, doc_ids: Sequence[str] | None = None,
-               k: int | None = None, generator: GeneratorName | None = None, id: str | None = None
-               ) -> Iterator[str | Answer]:
-        """Yield answer text pieces as they come, then the finished Answer."""
+               k: int | None = None, generator: GeneratorName | None = None, id: str | None = None,
+               where: Iterable[str] | Mapping[str, object] | None = None) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they come, then the finished Answer.
+
+        `where` (["country=Kenya"] or {"country": "Kenya"}) and the names the question uses confine the
+        answer to some statements (`rag.scope`); the Answer's `scope` says which."""
         started = time.perf_counter()
         turns = parse_history(history)
         query = analyse(validate_question(question), turns)
@@ -96,11 +103,17 @@ class Assistant:
         if chosen.condenses and query.is_follow_up and not is_injection(query.original):
             query = chosen.condense(query, turns)  # the LLM rewrites follow-ups; the rule-based form is the default
         scope = self._scope(doc_ids)
+        found = self._archive_scope(query, scope, where)
+        scope = list(found.doc_ids) if found is not None else scope
         depth = k or self.top_k
-        hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth)  # a list spans more paragraphs
+        hits, pieces = self._across(query, found, scope, depth) if found is None or found.doc_ids else (
+            [], stream_words(Draft(no_match_message(found), (), True, "scope_empty")))
+        if pieces is None:
+            hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth)  # a list spans more
+            pieces = self._generate(query, hits, scope, chosen)
         retrieved = time.perf_counter()
         draft: Draft | None = None
-        for piece in self._generate(query, hits, scope, chosen):
+        for piece in pieces:
             if isinstance(piece, Draft):
                 draft = piece
             else:
@@ -110,7 +123,32 @@ class Assistant:
         timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
         yield Answer(query.original, draft.answer, draft.abstained, draft.citations, timings, id,
-                     _retrieved(hits, draft), draft.reason if draft.abstained else None)
+                     _retrieved(hits, draft), draft.reason if draft.abstained else None, found)
+
+    def catalogue(self) -> Catalogue:
+        """The indexed documents' metadata (`rag.scope`), rebuilt when the known documents change."""
+        known = self._known_ids(refresh=False)
+        if self._catalogue is None or self._catalogue[0] is not known:
+            self._catalogue = (known, Catalogue(self.store.documents()))
+        return self._catalogue[1]
+
+    def _archive_scope(self, query: Query, scope: list[str] | None,
+                       where: Iterable[str] | Mapping[str, object] | None) -> Scope | None:
+        """Filters and the names the question uses, as doc ids inside `scope` (None: nothing to confine)."""
+        catalogue = self.catalogue()
+        skip = catalogue.name_fields() if across.asks_which(query.original) else ()  # names there are topics
+        return catalogue.scope(query.standalone, scope, parse_where(where), skip)
+
+    def _across(self, query: Query, found: Scope | None, scope: list[str] | None, depth: int
+                ) -> tuple[list[ParagraphHit], Iterator[str | Draft] | None]:
+        """One cited sentence per statement for "which countries ..." and comparisons (`rag.across`)."""
+        mode = across.mode_for(query, found, len(scope) if scope else len(self._known_ids(refresh=False)))
+        if mode is None:
+            return [], None
+        hits, draft = across.compose(mode, query, found, lambda ids, n: self._retrieve(query, list(ids or []) or None,
+                                     n), self.generators["extractive"], self.retriever.get_document,
+                                     self.catalogue(), self.policy.abstain_threshold)
+        return hits, stream_words(draft if draft is not None else abstain("no_evidence"))
 
     def _generator(self, name: GeneratorName) -> Generator:
         generator = self.generators.get(name)

@@ -169,11 +169,12 @@ class Handlers:
                 gr.update(value=None, interactive=False))
 
     def api_ask(self, question: str, history: list[dict[str, str]] | None = None,
-                doc: str | None = None) -> dict[str, Any]:
+                doc: str | None = None, where: dict[str, Any] | None = None) -> dict[str, Any]:
         """Answer `question` given the earlier turns [{"role", "content"}], in document `doc` (a doc id; empty
-        or null: all documents); the same object as `speechqa ask --json`."""
+        or null: all documents) and the documents whose metadata matches `where` ({"country": "Kenya",
+        "year": [2023, 2024]}); the same object as `speechqa ask --json`, whose `scope` says what applied."""
         try:
-            return self.assistant().ask(question, history or [], [doc] if doc else None).to_dict()
+            return self.assistant().ask(question, history or [], [doc] if doc else None, where=where).to_dict()
         except SpeechQAError as e:
             raise gr.Error(str(e)) from e
 
