@@ -86,7 +86,7 @@ class VectorStore(Protocol):
 
 
 def document_to_json(document: Document) -> str:
-    data = {
+    data: dict[str, object] = {
         "doc_id": document.doc_id,
         "title": document.title,
         "speaker": document.speaker,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from rag.answer import Citation
-from rag.generate import Draft, DocumentLookup, Generator
+from rag.generate import DocumentLookup, Draft, Generator
 from rag.question import Query
 from rag.retrieve import ParagraphHit
 from rag.scope import Catalogue, Scope

@@ -103,7 +103,7 @@ class Assistant:
         if chosen.condenses and query.is_follow_up and not is_injection(query.original):
             query = chosen.condense(query, turns)  # the LLM rewrites follow-ups; the rule-based form is the default
         scope = self._scope(doc_ids)
-        found = self._archive_scope(query, scope, where)
+        found, query = self._archive_scope(query, scope, where)
         scope = list(found.doc_ids) if found is not None else scope
         depth = k or self.top_k
         hits, pieces = self._across(query, found, scope, depth) if found is None or found.doc_ids else (
@@ -133,11 +133,15 @@ class Assistant:
         return self._catalogue[1]
 
     def _archive_scope(self, query: Query, scope: list[str] | None,
-                       where: Iterable[str] | Mapping[str, object] | None) -> Scope | None:
-        """Filters and the names the question uses, as doc ids inside `scope` (None: nothing to confine)."""
-        catalogue = self.catalogue()
+                       where: Iterable[str] | Mapping[str, object] | None) -> tuple[Scope | None, Query]:
+        """Filters and the names the question uses, as doc ids inside `scope` (None: nothing to confine), and
+        the query without the names the scope answers (`Catalogue.unnamed`)."""
+        catalogue, clause = self.catalogue(), parse_where(where)
         skip = catalogue.name_fields() if across.asks_which(query.original) else ()  # names there are topics
-        return catalogue.scope(query.standalone, scope, parse_where(where), skip)
+        found = catalogue.scope(query.standalone, scope, clause, skip)
+        if found is None or found.origin == "filter":
+            return found, query
+        return found, replace(query, standalone=catalogue.unnamed(query.standalone, {*skip, *(f for f, _ in clause)}))
 
     def _across(self, query: Query, found: Scope | None, scope: list[str] | None, depth: int
                 ) -> tuple[list[ParagraphHit], Iterator[str | Draft] | None]:

@@ -111,7 +111,6 @@ class _Named:
     start: int
     end: int
     field: str
-    values: frozenset[str]  # the stored values (as text) this span names
 
 
 class Catalogue:
@@ -123,7 +122,7 @@ class Catalogue:
         self._forms = self._name_forms()
 
     def _name_forms(self) -> dict[str, dict[str, set[str]]]:
-        """field -> lower-cased form -> the stored values (as text) it names."""
+        """field -> lower-cased form -> the stored values (as text) it names (the forms a question may use)."""
         forms: dict[str, dict[str, set[str]]] = {}
         for meta in self.meta.values():
             for field in self.policy.named_fields:
@@ -162,19 +161,46 @@ class Catalogue:
         for field, _ in where:
             if field not in known:
                 raise InputError(f"No indexed document has the metadata field '{field}'. Fields: "
-                                 f"{', '.join(known) or 'none'}; add some with: speechqa ingest DIR --metadata FILE.csv")
+                                 f"{', '.join(known) or 'none'}; add some with: "
+                                 "speechqa ingest DIR --metadata FILE.csv")
 
     def named_in(self, question: str, skip: Iterable[str] = ()) -> tuple[Where, tuple[tuple[str, str], ...]]:
         """The values of the declared fields that `question` names, and the numbers it gives after "in"
         for a numeric field that no document has (a year outside the archive)."""
-        spans = self._spans(question, set(skip))
+        chosen = self._chosen(question, set(skip))
         where: list[tuple[str, tuple[str, ...]]] = []
         for field in self.policy.named_fields:
-            chosen = self._joined(question, [s for s in spans if s.field == field])
-            if chosen:
-                values = sorted({v for s in chosen for v in s.values})
-                where.append((field, tuple(values)))
+            spans = [s for s in chosen if s.field == field]
+            if spans:  # as the question writes them: "Kenya" resolves to "Kenya" and "Republic of Kenya"
+                written = {question[s.start : s.end].lower(): question[s.start : s.end] for s in spans}
+                where.append((field, tuple(written.values())))
         return tuple(where), self._missing_numbers(question, {f for f, _ in where} | set(skip))
+
+    def _chosen(self, question: str, skip: set[str]) -> list[_Named]:
+        """The spans that set the scope: the first name (country or speaker) and those joined to it, since a
+        later name is the topic ("What did Ruto say about Haiti"); each numeric field's first value and
+        those joined to it ("in 2019 and in 2023")."""
+        spans = self._spans(question, skip)
+        names = set(self.name_fields())
+        chosen = self._joined(question, [s for s in spans if s.field in names])
+        for field in self.policy.named_fields:
+            if field not in names:
+                chosen += self._joined(question, [s for s in spans if s.field == field])
+        return sorted(chosen, key=lambda s: s.start)
+
+    def unnamed(self, question: str, skip: Iterable[str] = ()) -> str:
+        """`question` without what its scope now answers, for retrieval and the answer checks: a name becomes
+        "the speaker" ("What did Kenya say" asks what the speaker said) and "in 2023" goes. Otherwise the
+        name would look like a third party the text never quotes, and the year like a date to find."""
+        names = set(self.name_fields())
+        out = question
+        for span in sorted(self._chosen(question, set(skip)), key=lambda s: -s.start):
+            if span.field in names:
+                out = out[: span.start] + "the speaker" + out[span.end :]
+            else:
+                start = re.search(r"(?:\b(?:in|during|of)\s+)?$", out[: span.start], re.IGNORECASE)
+                out = out[: start.start() if start else span.start] + out[span.end :]
+        return re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\b(?:and|or)\s*([?.!]|$)", r"\1", " ".join(out.split())))
 
     def _spans(self, question: str, skip: set[str]) -> list[_Named]:
         lowered = question.lower()
@@ -182,12 +208,12 @@ class Catalogue:
         for field, forms in self._forms.items():
             if field in skip:
                 continue
-            for form, values in forms.items():
+            for form in forms:
                 if form not in lowered:
                     continue
                 for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", lowered):
                     if question[m.start()].isupper() or question[m.start()].isdigit():  # names are capitalised
-                        found.append(_Named(m.start(), m.end(), field, frozenset(values)))
+                        found.append(_Named(m.start(), m.end(), field))
         found.sort(key=lambda s: (s.start - s.end, s.start))  # longest first: "Papua New Guinea" over "Guinea"
         kept: list[_Named] = []
         for span in found:

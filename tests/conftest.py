@@ -88,8 +88,9 @@ def env_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 
 ARCHIVE = CORPUS / "external" / "ungdc_2014_2024"
-ARCHIVE_FILES = ("session_78_2023/KEN_78_2023.txt", "session_79_2024/KEN_79_2024.txt", "session_78_2023/BRA_78_2023.txt",
-                 "session_79_2024/BRA_79_2024.txt", "session_79_2024/TUV_79_2024.txt", "session_79_2024/JPN_79_2024.txt")
+ARCHIVE_FILES = ("session_78_2023/KEN_78_2023.txt", "session_79_2024/KEN_79_2024.txt",
+                 "session_78_2023/BRA_78_2023.txt", "session_79_2024/BRA_79_2024.txt",
+                 "session_79_2024/TUV_79_2024.txt", "session_79_2024/JPN_79_2024.txt")
 
 
 @pytest.fixture(scope="session")
