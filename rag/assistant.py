@@ -26,7 +26,7 @@ from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
 from rag.question import Query, Turn, analyse, is_injection
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
-from rag.scope import Catalogue, Scope, no_match_message, parse_where
+from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
 
 PROFILE_CACHE = 256  # documents whose profiles (vocabulary, own names) are kept
@@ -61,8 +61,9 @@ class Assistant:
 
     def __init__(self, store: VectorStore, retriever: Retriever, generators: dict[str, Generator],
                  top_k: int = 5, policy: AnswerPolicy = AnswerPolicy(),
-                 default_generator: GeneratorName = "extractive") -> None:
+                 default_generator: GeneratorName = "extractive", scope_policy: ScopePolicy = ScopePolicy()) -> None:
         self.store, self.retriever, self.generators = store, retriever, generators
+        self.scope_policy = scope_policy  # which metadata a question may name (rag.scope)
         self.top_k, self.policy, self.default_generator = top_k, policy, default_generator
         self._known: set[str] | None = None
         self._profiles: dict[tuple[str, str], Profile] = {}
@@ -71,7 +72,7 @@ class Assistant:
     def variant(self, policy: AnswerPolicy | None = None, retriever: Retriever | None = None) -> Assistant:
         """Another assistant over the same index and generators, with another policy or retriever."""
         return Assistant(self.store, retriever or self.retriever, self.generators, self.top_k,
-                         policy or self.policy, self.default_generator)
+                         policy or self.policy, self.default_generator, self.scope_policy)
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
@@ -129,7 +130,7 @@ class Assistant:
         """The indexed documents' metadata (`rag.scope`), rebuilt when the known documents change."""
         known = self._known_ids(refresh=False)
         if self._catalogue is None or self._catalogue[0] is not known:
-            self._catalogue = (known, Catalogue(self.store.documents()))
+            self._catalogue = (known, Catalogue(self.store.documents(), self.scope_policy))
         return self._catalogue[1]
 
     def _archive_scope(self, query: Query, scope: list[str] | None,
@@ -280,4 +281,5 @@ def build_assistant(settings: Settings) -> Assistant:
 
         generators["llm"] = LLMGenerator.from_settings(settings, embedder)
     policy = AnswerPolicy(abstain_threshold=settings.abstain_threshold)
-    return Assistant(store, retriever, generators, settings.top_k, policy, settings.generator)
+    scope = ScopePolicy(named_fields=settings.scope_fields)
+    return Assistant(store, retriever, generators, settings.top_k, policy, settings.generator, scope)

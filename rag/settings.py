@@ -41,6 +41,7 @@ class Settings:
     llm_timeout_s: float = 60.0
     chroma_timeout_s: float = 5.0
     reranker: str | None = None  # a local cross-encoder folder; None: no reranking stage
+    scope_fields: tuple[str, ...] = ("country", "speaker", "year")  # metadata a question may name in words
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the non-None CLI flags applied."""
@@ -89,6 +90,16 @@ def _choice(env: Mapping[str, str], name: str, default: _Choice, kind: Any) -> _
     return cast(_Choice, raw)
 
 
+def _fields(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    fields = tuple(f.strip() for f in raw.split(",") if f.strip())
+    if any(not f.replace("_", "").replace("-", "").isalnum() for f in fields):
+        raise InputError(f"{name} must be metadata field names separated by commas (e.g. country,year), got '{raw}'")
+    return fields
+
+
 def _index_dir(env: Mapping[str, str]) -> Path:
     raw = env.get("SPEECHQA_INDEX_DIR")
     return Path(raw).expanduser() if raw else default_index_dir()
@@ -109,6 +120,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         llm_model=env.get("SPEECHQA_LLM_MODEL") or None,
         llm_api_key=env.get("SPEECHQA_LLM_API_KEY") or None,
         reranker=env.get("SPEECHQA_RERANKER") or None,
+        scope_fields=_fields(env, "SPEECHQA_SCOPE_FIELDS", Settings.scope_fields),
     )
 
 

@@ -214,3 +214,28 @@ def test_passages_through_the_fast_encoder_match_sentence_transformers(embedder)
     assert type(fast).__name__ == "BertEmbedder"
     cosine = (embedder.embed(texts, batch_size=16) * fast.embed(texts, batch_size=16)).sum(axis=1)
     assert float(np.min(cosine)) > 0.999
+
+
+def test_the_ask_api_takes_a_where_filter(archive_index: Path) -> None:
+    from rag.library import build_library
+    from rag.settings import Settings
+    from ui.app import Handlers
+
+    library = build_library(Settings(index_dir=archive_index))
+    got = Handlers(lambda: library).api_ask("What is said about nuclear weapons?", None, None, {"country": "Japan"})
+    assert got["scope"] == {"where": {"country": ["Japan"]}, "from": "filter", "documents": 1}
+    assert got["citations"] and {c["doc_id"] for c in got["citations"]} == {"jpn-79-2024"}
+
+
+def test_the_fields_a_question_may_name_are_a_setting(manifest_catalogue: Catalogue) -> None:
+    from rag.scope import ScopePolicy
+    from rag.settings import settings_from_env
+
+    fields = settings_from_env({"SPEECHQA_SCOPE_FIELDS": "year"}).scope_fields
+    assert fields == ("year",)
+    years_only = Catalogue([DocumentInfo(d, d, "h", 1, d, metadata=tuple(sorted(m.items())))
+                            for d, m in manifest_catalogue.meta.items()], ScopePolicy(named_fields=fields))
+    scope = years_only.scope("What did Kenya say in 2024?", None, ())
+    assert scope is not None and dict(scope.where) == {"year": ("2024",)} and len(scope.doc_ids) == 192
+    with pytest.raises(InputError, match="SPEECHQA_SCOPE_FIELDS"):
+        settings_from_env({"SPEECHQA_SCOPE_FIELDS": "country; year"})
