@@ -239,3 +239,16 @@ def test_the_fields_a_question_may_name_are_a_setting(manifest_catalogue: Catalo
     assert scope is not None and dict(scope.where) == {"year": ("2024",)} and len(scope.doc_ids) == 192
     with pytest.raises(InputError, match="SPEECHQA_SCOPE_FIELDS"):
         settings_from_env({"SPEECHQA_SCOPE_FIELDS": "country; year"})
+
+
+def test_the_chat_takes_a_filter_and_shows_the_scope(archive_index: Path) -> None:
+    from rag.library import build_library
+    from rag.settings import Settings
+    from ui.app import Handlers
+
+    library = build_library(Settings(index_dir=archive_index))
+    *_, (_chat, exchanges, sources, *_rest) = Handlers(lambda: library).respond(
+        "What is said about nuclear weapons?", (), None, "extractive", 5, "country=Japan, year=2024")
+    answer = exchanges[-1].answer
+    assert answer.scope is not None and answer.scope.doc_ids == ("jpn-79-2024",)
+    assert "Scope: country=Japan, year=2024 (1 statement)" in sources
