@@ -252,3 +252,17 @@ def test_the_chat_takes_a_filter_and_shows_the_scope(archive_index: Path) -> Non
     answer = exchanges[-1].answer
     assert answer.scope is not None and answer.scope.doc_ids == ("jpn-79-2024",)
     assert "Scope: country=Japan, year=2024 (1 statement)" in sources
+
+
+def test_a_long_ingest_into_a_log_reports_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ui.ingest_view import LOG_EVERY, _progress_lines
+
+    for i in range(LOG_EVERY + 10):
+        (tmp_path / f"s{i}.txt").write_text("A paragraph.\n", encoding="utf-8")
+    tick = _progress_lines([tmp_path])
+    assert tick is not None and _progress_lines([tmp_path / "s1.txt"]) is None  # a short run needs no lines
+    for _ in range(LOG_EVERY + 10):
+        tick(None)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" files")[0] for line in lines] == [f"ingested {LOG_EVERY}/60", "ingested 60/60"]
+    assert "min left" in lines[0]
