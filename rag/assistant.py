@@ -107,8 +107,10 @@ class Assistant:
         found, query = self._archive_scope(query, scope, where)
         scope = list(found.doc_ids) if found is not None else scope
         depth = k or self.top_k
-        hits, pieces = self._across(query, found, scope, depth) if found is None or found.doc_ids else (
-            [], stream_words(Draft(no_match_message(found), (), True, "scope_empty")))
+        if found is not None and found.empty:  # say so rather than answer from other statements
+            hits, pieces = [], stream_words(Draft(no_match_message(found), (), True, "scope_empty"))
+        else:
+            hits, pieces = self._across(query, found, scope, depth)
         if pieces is None:
             hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth)  # a list spans more
             pieces = self._generate(query, hits, scope, chosen)
