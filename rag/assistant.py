@@ -107,8 +107,10 @@ class Assistant:
         found, query = self._archive_scope(query, scope, where)
         scope = list(found.doc_ids) if found is not None else scope
         depth = k or self.top_k
+        hits: list[ParagraphHit] = []
+        pieces: Iterator[str | Draft] | None = None
         if found is not None and found.empty:  # say so rather than answer from other statements
-            hits, pieces = [], stream_words(Draft(no_match_message(found), (), True, "scope_empty"))
+            pieces = stream_words(Draft(no_match_message(found), (), True, "scope_empty"))
         else:
             hits, pieces = self._across(query, found, scope, depth)
         if pieces is None:
