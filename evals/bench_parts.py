@@ -153,7 +153,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], limit_s: float = 300.
 def _ask_over_http(url: str, question: str) -> str:
     """One call of the app's `/ask` endpoint through Gradio's plain HTTP API (no gradio_client outside ui/)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    body = json.dumps({"data": [question, []]}).encode()
+    body = json.dumps({"data": [question, [], None, None]}).encode()  # every input: question, history, doc, where
     request = urllib.request.Request(f"{url}gradio_api/call/ask", data=body,
                                      headers={"Content-Type": "application/json"})
     with opener.open(request, timeout=300) as response:

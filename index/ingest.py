@@ -20,6 +20,7 @@ from index.chunk import ChunkerConfig, chunk_document
 from index.embed import Embedder
 from index.errors import IndexMismatchError, SourceError
 from index.manifest import Manifest
+from index.metadata import Catalogue, with_catalogue
 from index.model import Chunk, Document, content_hash
 from index.parse import iter_source_files, parse_file
 from index.store import VectorStore
@@ -119,8 +120,10 @@ class Ingestor:
     """
 
     def __init__(self, store: VectorStore, embedder: Embedder, config: ChunkerConfig = ChunkerConfig(),
-                 batch_size: int = EMBED_BATCH, flush_chunks: int = 1024, group_chunks: int = EMBED_GROUP) -> None:
+                 batch_size: int = EMBED_BATCH, flush_chunks: int = 1024, group_chunks: int = EMBED_GROUP,
+                 catalogue: Catalogue | None = None) -> None:
         self.store, self.embedder, self.config, self.batch_size = store, embedder, config, batch_size
+        self.catalogue = catalogue  # metadata per file name (`index.metadata.read_catalogue`)
         self.flush_chunks, self.group_chunks = max(1, flush_chunks), max(1, group_chunks)
         ensure_manifest(store, wanted_manifest(embedder, config))
         self._hashes = {d.doc_id: d.hash for d in store.documents()}
@@ -172,7 +175,7 @@ class Ingestor:
         if isinstance(item, SourceError):
             return DocResult(source=str(getattr(item, "path", "")), status=Status.FAILED, message=str(item))
         try:
-            document = parse_file(item)
+            document = with_catalogue(parse_file(item), self.catalogue, item)
         except SourceError as e:
             return DocResult(source=str(item), status=Status.FAILED, message=str(e))
         return self._plan(position, document)

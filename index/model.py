@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+MetaValue = str | int  # what a document's metadata holds, and what Chroma filters on
+
 
 def content_hash(text: str, length: int = 16) -> str:
     """Stable short hex digest of `text` (sha256), used in ids and manifests."""
@@ -40,13 +42,22 @@ class Document:
     venue: str | None = None
     source: str = ""  # the path it was read from, for messages only
     heading: str = ""  # the heading lines as printed (title, dateline), cited as paragraph 0
+    # Catalogue metadata (`speechqa ingest --metadata`), sorted (key, value) pairs: a tuple keeps the
+    # value hashable; `meta` gives it as a dict. Set by `index.metadata.with_catalogue` only.
+    metadata: tuple[tuple[str, MetaValue], ...] = ()
 
     @cached_property
     def hash(self) -> str:
         """Hash of everything that is stored: metadata and paragraphs, not the source path."""
         parts = [self.doc_id, self.title, self.speaker or "", self.date or "", self.venue or ""]
         parts += [self.heading] + [p.text for p in self.paragraphs]
+        if self.metadata:  # absent metadata leaves the hash of documents stored before it existed unchanged
+            parts.append(repr(self.metadata))
         return content_hash("\x1f".join(parts))
+
+    @property
+    def meta(self) -> dict[str, MetaValue]:
+        return dict(self.metadata)
 
     def paragraph(self, number: int) -> Paragraph:
         """The paragraph with this number (0 is the heading); raises KeyError when out of range."""

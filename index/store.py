@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from index.errors import IndexMissingError, InputError, StoreError
 from index.manifest import Manifest
-from index.model import Chunk, Document, Paragraph
+from index.metadata import record_metadata
+from index.model import Chunk, Document, MetaValue, Paragraph
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 CHUNKS = "speechqa_chunks"
 DOCUMENTS = "speechqa_documents"
+META_PREFIX = "m:"  # a document record's filterable metadata keys, apart from its own fields (title, hash, ...)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class DocumentInfo:
     source: str
     speaker: str = ""
     date: str = ""
+    metadata: tuple[tuple[str, MetaValue], ...] = ()  # heading and catalogue metadata (`index.metadata`)
+
+    @property
+    def meta(self) -> dict[str, MetaValue]:
+        return dict(self.metadata)
 
 
 class VectorStore(Protocol):
@@ -79,7 +86,7 @@ class VectorStore(Protocol):
 
 
 def document_to_json(document: Document) -> str:
-    data = {
+    data: dict[str, object] = {
         "doc_id": document.doc_id,
         "title": document.title,
         "speaker": document.speaker,
@@ -89,6 +96,8 @@ def document_to_json(document: Document) -> str:
         "heading": document.heading,
         "paragraphs": [p.text for p in document.paragraphs],
     }
+    if document.metadata:
+        data["metadata"] = dict(document.metadata)
     return json.dumps(data, ensure_ascii=False)
 
 
@@ -104,6 +113,7 @@ def document_from_json(raw: str) -> Document:
         venue=data.get("venue"),
         source=data.get("source", ""),
         heading=data.get("heading", ""),
+        metadata=tuple(sorted(data.get("metadata", {}).items())),
     )
 
 
@@ -121,6 +131,15 @@ def set_title(store: VectorStore, doc_id: str, title: str) -> Document:
     document = replace(store.get_document(doc_id), title=title)
     store.put_document(document)
     return document
+
+
+def _record_meta(stored: Any) -> tuple[tuple[str, MetaValue], ...]:
+    """A record's filterable metadata; a record written before it was kept falls back to speaker and date."""
+    found = {k[len(META_PREFIX):]: v for k, v in stored.items() if k.startswith(META_PREFIX)
+             and isinstance(v, str | int) and not isinstance(v, bool)}
+    if not found:
+        found = {k: stored[k] for k in ("speaker", "date") if stored.get(k)}
+    return tuple(sorted(found.items()))
 
 
 def _hits_from_result(result: dict[str, Any]) -> list[ChunkHit]:
@@ -192,8 +211,10 @@ class ChromaStore:
         return len(stale)
 
     def put_document(self, document: Document) -> None:
-        meta = {"title": document.title, "hash": document.hash, "paragraphs": len(document.paragraphs),
-                "source": document.source, "speaker": document.speaker or "", "date": document.date or ""}
+        meta: dict[str, MetaValue] = {"title": document.title, "hash": document.hash,
+                                      "paragraphs": len(document.paragraphs), "source": document.source,
+                                      "speaker": document.speaker or "", "date": document.date or ""}
+        meta.update({META_PREFIX + key: value for key, value in record_metadata(document).items()})
         self._docs.upsert(ids=[document.doc_id], embeddings=[[1.0]], documents=[document_to_json(document)],
                           metadatas=[meta])
 
@@ -215,7 +236,7 @@ class ChromaStore:
         got = self._docs.get(include=["metadatas"])
         infos = [
             DocumentInfo(doc_id, str(m["title"]), str(m["hash"]), int(m["paragraphs"]), str(m.get("source", "")),
-                         str(m.get("speaker", "")), str(m.get("date", "")))
+                         str(m.get("speaker", "")), str(m.get("date", "")), _record_meta(m))
             for doc_id, m in zip(got["ids"], got["metadatas"], strict=True)
         ]
         return sorted(infos, key=lambda d: d.doc_id)

@@ -8,7 +8,10 @@ the tune halves of the gold sets (`rag.policy.AnswerPolicy.chance`); `relevance`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Answer:
     retrieved: tuple[tuple[str, int, float], ...] = ()  # (doc_id, paragraph, score), best first
     abstain_reason: str | None = None  # why the assistant abstained ("not_in_text: hydropower"); None if it answered
     report: GenerationReport | None = None  # set by the LLM generator
+    scope: Scope | None = None  # the statements the answer was confined to (filters, names in the question)
 
     def to_dict(self) -> dict[str, Any]:
         extra = {"report": self.report.to_dict()} if self.report else {}
@@ -72,4 +76,5 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "retrieved": [{"doc_id": d, "paragraph": p, "score": round(s, 4)} for d, p, s in self.retrieved],
             **extra,
+            "scope": self.scope.to_dict() if self.scope is not None else None,
         }

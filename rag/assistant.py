@@ -9,7 +9,7 @@ retrieve, abstain when the statement does not address the question, and generate
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from index.errors import IndexMissingError, InputError
@@ -17,6 +17,7 @@ from index.manifest import SCHEMA_VERSION
 from index.model import Document
 from index.paragraphs import printed_labels
 from index.store import DocumentInfo, VectorStore
+from rag import across
 from rag.answer import Answer, Citation
 from rag.answerability import paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
@@ -25,6 +26,7 @@ from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
 from rag.question import Query, Turn, analyse, is_injection
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
+from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
 
 PROFILE_CACHE = 256  # documents whose profiles (vocabulary, own names) are kept
@@ -59,16 +61,18 @@ class Assistant:
 
     def __init__(self, store: VectorStore, retriever: Retriever, generators: dict[str, Generator],
                  top_k: int = 5, policy: AnswerPolicy = AnswerPolicy(),
-                 default_generator: GeneratorName = "extractive") -> None:
+                 default_generator: GeneratorName = "extractive", scope_policy: ScopePolicy = ScopePolicy()) -> None:
         self.store, self.retriever, self.generators = store, retriever, generators
+        self.scope_policy = scope_policy  # which metadata a question may name (rag.scope)
         self.top_k, self.policy, self.default_generator = top_k, policy, default_generator
         self._known: set[str] | None = None
         self._profiles: dict[tuple[str, str], Profile] = {}
+        self._catalogue: tuple[set[str], Catalogue] | None = None  # rag.scope, for the documents known then
 
     def variant(self, policy: AnswerPolicy | None = None, retriever: Retriever | None = None) -> Assistant:
         """Another assistant over the same index and generators, with another policy or retriever."""
         return Assistant(self.store, retriever or self.retriever, self.generators, self.top_k,
-                         policy or self.policy, self.default_generator)
+                         policy or self.policy, self.default_generator, self.scope_policy)
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
@@ -77,18 +81,22 @@ class Assistant:
         return self.retriever.get_document(doc_id)
 
     def ask(self, question: str, history: Sequence[object] | None = None, doc_ids: Sequence[str] | None = None,
-            k: int | None = None, generator: GeneratorName | None = None, id: str | None = None) -> Answer:
+            k: int | None = None, generator: GeneratorName | None = None, id: str | None = None,
+            where: Iterable[str] | Mapping[str, object] | None = None) -> Answer:
         final = None
-        for item in self.stream(question, history, doc_ids, k, generator, id):
+        for item in self.stream(question, history, doc_ids, k, generator, id, where):
             if isinstance(item, Answer):
                 final = item
         assert final is not None  # stream always ends with the Answer (internal invariant)
         return final
 
     def stream(self, question: str, history: Sequence[object] | None = None, doc_ids: Sequence[str] | None = None,
-               k: int | None = None, generator: GeneratorName | None = None, id: str | None = None
-               ) -> Iterator[str | Answer]:
-        """Yield answer text pieces as they come, then the finished Answer."""
+               k: int | None = None, generator: GeneratorName | None = None, id: str | None = None,
+               where: Iterable[str] | Mapping[str, object] | None = None) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they come, then the finished Answer.
+
+        `where` (["country=Kenya"] or {"country": "Kenya"}) and the names the question uses confine the
+        answer to some statements (`rag.scope`); the Answer's `scope` says which."""
         started = time.perf_counter()
         turns = parse_history(history)
         query = analyse(validate_question(question), turns)
@@ -98,15 +106,25 @@ class Assistant:
             # the LLM rewrites follow-ups (within the budget); the rule-based form is the default
             query = chosen.condense(query, turns, deadline)
         scope = self._scope(doc_ids)
+        found, query = self._archive_scope(query, scope, where)
+        scope = list(found.doc_ids) if found is not None else scope
         depth = k or self.top_k
-        labelled = self._label_boost(query, scope)
-        hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth, labelled)  # lists span more
-        if len(hits) > 1 and all((h.doc_id, h.paragraph) in labelled for h in hits):
-            query = replace(query, wants_list=True)  # a numbered paragraph with its lettered items: all of them
+        hits: list[ParagraphHit] = []
+        pieces: Iterator[str | Draft] | None = None
+        if found is not None and found.empty:  # say so rather than answer from other statements
+            pieces = stream_words(Draft(no_match_message(found), (), True, "scope_empty"))
+        else:
+            hits, pieces = self._across(query, found, scope, depth)
+        if pieces is None:
+            labelled = self._label_boost(query, scope)
+            hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth, labelled)  # lists span more
+            if len(hits) > 1 and all((h.doc_id, h.paragraph) in labelled for h in hits):
+                query = replace(query, wants_list=True)  # a numbered paragraph with its lettered items: all of them
+            named = bool(hits) and all((h.doc_id, h.paragraph) in labelled for h in hits)
+            pieces = self._generate(query, hits, scope, chosen, named, deadline)
         retrieved = time.perf_counter()
         draft: Draft | None = None
-        named = bool(hits) and all((h.doc_id, h.paragraph) in labelled for h in hits)
-        for piece in self._generate(query, hits, scope, chosen, named, deadline):
+        for piece in pieces:
             if isinstance(piece, Draft):
                 draft = piece
             else:
@@ -116,8 +134,7 @@ class Assistant:
         timings = {"retrieve": (retrieved - started) * 1000, "generate": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
         yield Answer(query.original, draft.answer, draft.abstained, self._calibrated(draft.citations, hits), timings,
-                     id, _retrieved(hits, draft), draft.reason if draft.abstained else None,
-                     draft.report)
+                     id, _retrieved(hits, draft), draft.reason if draft.abstained else None, draft.report, found)
 
     def _calibrated(self, citations: Sequence[Citation], hits: Sequence[ParagraphHit]) -> tuple[Citation, ...]:
         """Each citation scored with the chance that its paragraph answers, from the paragraph's raw relevance
@@ -128,6 +145,37 @@ class Assistant:
             raw = 1.0 if c.paragraph == 0 else relevance.get((c.doc_id, c.paragraph), 0.0)
             result.append(replace(c, score=self.policy.chance(raw), relevance=raw))
         return tuple(result)
+
+    def catalogue(self) -> Catalogue:
+        """The indexed documents' metadata (`rag.scope`), rebuilt when the known documents change."""
+        known = self._known_ids(refresh=False)
+        if self._catalogue is None or self._catalogue[0] is not known:
+            self._catalogue = (known, Catalogue(self.store.documents(), self.scope_policy))
+        return self._catalogue[1]
+
+    def _archive_scope(self, query: Query, scope: list[str] | None,
+                       where: Iterable[str] | Mapping[str, object] | None) -> tuple[Scope | None, Query]:
+        """Filters and the names the question uses, as doc ids inside `scope` (None: nothing to confine), and
+        the query without the names the scope answers (`Catalogue.unnamed`)."""
+        catalogue, clause = self.catalogue(), parse_where(where)
+        skip = catalogue.name_fields() if across.asks_which(query.original) else ()  # names there are topics
+        found = catalogue.scope(query.standalone, scope, clause, skip)
+        if found is None or found.origin == "filter":
+            return found, query
+        return found, replace(query, standalone=catalogue.unnamed(query.standalone, {*skip, *(f for f, _ in clause)}))
+
+    def _across(self, query: Query, found: Scope | None, scope: list[str] | None, depth: int
+                ) -> tuple[list[ParagraphHit], Iterator[str | Draft] | None]:
+        """One cited sentence per statement for "which countries ..." and comparisons (`rag.across`)."""
+        mode = across.mode_for(query, found, len(scope) if scope else len(self._known_ids(refresh=False)))
+        if mode is None:
+            return [], None
+        def retrieve(ids: Sequence[str] | None, n: int) -> list[ParagraphHit]:
+            return self._retrieve(query, list(ids or []) or None, n, {})
+
+        hits, draft = across.compose(mode, query, found, retrieve, self.generators["extractive"],
+                                     self.retriever.get_document, self.catalogue(), self.policy.abstain_threshold)
+        return hits, stream_words(draft if draft is not None else abstain("no_evidence"))
 
     def _generator(self, name: GeneratorName) -> Generator:
         generator = self.generators.get(name)
@@ -276,4 +324,5 @@ def build_assistant(settings: Settings) -> Assistant:
 
         generators["llm"] = LLMGenerator.from_settings(settings, embedder, fallback=generators["extractive"])
     policy = AnswerPolicy(abstain_threshold=settings.abstain_threshold)
-    return Assistant(store, retriever, generators, settings.top_k, policy, settings.generator)
+    scope = ScopePolicy(named_fields=settings.scope_fields)
+    return Assistant(store, retriever, generators, settings.top_k, policy, settings.generator, scope)

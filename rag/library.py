@@ -122,11 +122,11 @@ def renewed(assistant: Assistant, store: VectorStore, lexical: LexicalIndex | No
     old = assistant.retriever
     if not isinstance(old, HybridRetriever):  # another retriever keeps its own view of the documents
         return Assistant(store, old, assistant.generators, assistant.top_k, assistant.policy,
-                         assistant.default_generator)
+                         assistant.default_generator, assistant.scope_policy)
     retriever = HybridRetriever(store, old.embedder, lexical, old.mode, old.fetch,
                                 reranker=old.reranker, rerank_depth=old.rerank_depth)
     return Assistant(store, retriever, assistant.generators, assistant.top_k, assistant.policy,
-                     assistant.default_generator)
+                     assistant.default_generator, assistant.scope_policy)
 
 
 def build_library(settings: Settings) -> Library:

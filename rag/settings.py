@@ -43,6 +43,7 @@ class Settings:
     llm_max_tokens: int = 256  # generation stops after this many tokens
     chroma_timeout_s: float = 5.0
     reranker: str | None = None  # a local cross-encoder folder; None: no reranking stage
+    scope_fields: tuple[str, ...] = ("country", "speaker", "year")  # metadata a question may name in words
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the non-None CLI flags applied."""
@@ -105,6 +106,16 @@ def _choice(env: Mapping[str, str], name: str, default: _Choice, kind: Any) -> _
     return cast(_Choice, raw)
 
 
+def _fields(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    fields = tuple(f.strip() for f in raw.split(",") if f.strip())
+    if any(not f.replace("_", "").replace("-", "").isalnum() for f in fields):
+        raise InputError(f"{name} must be metadata field names separated by commas (e.g. country,year), got '{raw}'")
+    return fields
+
+
 def _index_dir(env: Mapping[str, str]) -> Path:
     raw = env.get("SPEECHQA_INDEX_DIR")
     return Path(raw).expanduser() if raw else default_index_dir()
@@ -127,6 +138,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         llm_deadline_s=_positive_number(env, "SPEECHQA_LLM_DEADLINE_S", 60.0),
         llm_max_tokens=_positive_int(env, "SPEECHQA_LLM_MAX_TOKENS", 256),
         reranker=env.get("SPEECHQA_RERANKER") or None,
+        scope_fields=_fields(env, "SPEECHQA_SCOPE_FIELDS", Settings.scope_fields),
     )
 
 

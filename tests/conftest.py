@@ -34,7 +34,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # Fixtures that load the embedding model or build a real index: a test using one is slow by definition,
 # so `make check` (pytest -m "not slow") never waits for them and nobody has to remember the marker.
 HEAVY_FIXTURES = frozenset({"embedder", "speech_index", "assistant", "index_copy", "server", "app_url",
-                            "ingested", "batch", "quickstart", "run", "numpy_vectors", "fast", "workdir", "outcomes"})
+                            "ingested", "batch", "quickstart", "run", "numpy_vectors", "fast", "workdir", "outcomes",
+                            "archive_index", "archive_assistant"})
 # Tests that read the whole external corpus (thousands of files) rather than a sample.
 CORPUS_WIDE = frozenset({"test_every_ungdc_speech_parses_and_keeps_its_lines",
                          "test_ungdc_layout_counts_match_the_corpus_readme",
@@ -91,3 +92,31 @@ def env_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     index_dir = tmp_path / "index"
     monkeypatch.setenv("SPEECHQA_INDEX_DIR", str(index_dir))
     yield index_dir
+
+
+ARCHIVE = CORPUS / "external" / "ungdc_2014_2024"
+ARCHIVE_FILES = ("session_78_2023/KEN_78_2023.txt", "session_79_2024/KEN_79_2024.txt",
+                 "session_78_2023/BRA_78_2023.txt", "session_79_2024/BRA_79_2024.txt",
+                 "session_79_2024/TUV_79_2024.txt", "session_79_2024/JPN_79_2024.txt")
+
+
+@pytest.fixture(scope="session")
+def archive_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """Six General Debate statements (Kenya and Brazil in 2023 and 2024, Tuvalu and Japan in 2024) ingested
+    with the archive's own manifest.csv as metadata (do not write to it)."""
+    from index.chroma import open_store
+    from index.ingest import Ingestor
+    from index.metadata import read_catalogue
+
+    index_dir = tmp_path_factory.mktemp("archive-index")
+    catalogue = read_catalogue(ARCHIVE / "manifest.csv")
+    Ingestor(open_store(index_dir), embedder, catalogue=catalogue).ingest_paths([ARCHIVE / f for f in ARCHIVE_FILES])
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def archive_assistant(archive_index: Path):
+    from rag.assistant import build_assistant
+    from rag.settings import Settings
+
+    return build_assistant(Settings(index_dir=archive_index))

@@ -38,7 +38,7 @@ OTHER_TEXT = (
     "Thank you.\n"
 )
 ANSWER_KEYS = {"id", "question", "answer", "abstained", "citations", "timings_ms"}
-OPTIONAL_KEYS = {"retrieved", "abstain_reason"}
+OPTIONAL_KEYS = {"retrieved", "abstain_reason", "scope"}
 CITATION_KEYS = {"doc_id", "doc_title", "paragraph", "text", "quote", "score", "relevance"}
 MARKER = re.compile(r"\[(\d+)\]")
 HAITI_HISTORY = [

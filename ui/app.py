@@ -106,7 +106,7 @@ class Handlers:
         return [{"text": q} for q in example_questions(documents)]
 
     def respond(self, question: str, exchanges: Sequence[Exchange], doc: str | None, generator: str | None,
-                k: float | None) -> Iterator[tuple[Any, ...]]:
+                k: float | None, where: str | None = None) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat; errors become a readable message in the chat."""
         past = tuple(exchanges or ())
         if not (question or "").strip():
@@ -118,7 +118,8 @@ class Handlers:
             gr.skip(), "", gr.skip()
         try:
             stream = self.assistant().stream(question, render.history_of(past), [doc] if doc else None,
-                                             int(k) if k else None, generator or None)  # type: ignore[arg-type]  # the Radio offers only GeneratorName values
+                                             int(k) if k else None, generator or None,  # type: ignore[arg-type]  # the Radio offers only GeneratorName values
+                                             where=[w for w in (where or "").split(",") if w.strip()])
             for piece in stream:
                 if isinstance(piece, Answer):
                     answer = piece
@@ -135,8 +136,8 @@ class Handlers:
         yield render.chat_messages(done), done, current, "", self.export(done)
 
     def respond_example(self, exchanges: Sequence[Exchange], doc: str | None, generator: str | None,
-                        k: float | None, event: gr.SelectData) -> Iterator[tuple[Any, ...]]:
-        yield from self.respond(str(event.value.get("text", "")), exchanges, doc, generator, k)
+                        k: float | None, where: str | None, event: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+        yield from self.respond(str(event.value.get("text", "")), exchanges, doc, generator, k, where)
 
     def export(self, exchanges: Sequence[Exchange]) -> Any:
         """Write the conversation as Markdown and hand it to the download button."""
@@ -169,11 +170,12 @@ class Handlers:
                 gr.update(value=None, interactive=False))
 
     def api_ask(self, question: str, history: list[dict[str, str]] | None = None,
-                doc: str | None = None) -> dict[str, Any]:
+                doc: str | None = None, where: dict[str, Any] | None = None) -> dict[str, Any]:
         """Answer `question` given the earlier turns [{"role", "content"}], in document `doc` (a doc id; empty
-        or null: all documents); the same object as `speechqa ask --json`."""
+        or null: all documents) and the documents whose metadata matches `where` ({"country": "Kenya",
+        "year": [2023, 2024]}); the same object as `speechqa ask --json`, whose `scope` says what applied."""
         try:
-            return self.assistant().ask(question, history or [], [doc] if doc else None).to_dict()
+            return self.assistant().ask(question, history or [], [doc] if doc else None, where=where).to_dict()
         except SpeechQAError as e:
             raise gr.Error(str(e)) from e
 
@@ -203,6 +205,9 @@ def build_app(get_library: Callable[[], Library], loading: Callable[[], str | No
                     generator = gr.Radio(["extractive"], value="extractive", label="Answer generator",
                                          info="llm appears when SPEECHQA_LLM_BASE_URL and SPEECHQA_LLM_MODEL are set")
                     k = gr.Slider(1, 10, value=5, step=1, label="Paragraphs to retrieve (k)")
+                    where = gr.Textbox(label="Only statements whose metadata matches", placeholder="country=Kenya, "
+                                       "year=2024", info="key=value pairs, comma separated (see speechqa docs)",
+                                       elem_id="sqa-where")
             with gr.Column(scale=2), gr.Tabs(selected="sources") as tabs:
                 with gr.Tab("Sources", id="sources"):
                     sources = gr.HTML(render.sources_html(None, 0), elem_id="sqa-sources")
@@ -218,7 +223,7 @@ def build_app(get_library: Callable[[], Library], loading: Callable[[], str | No
         cite_go = gr.Button("Show citation", visible="hidden", elem_id="sqa-cite-go")
         tick = gr.Timer(WATCH_INTERVAL_S)
 
-        settings = [exchanges, doc, generator, k]
+        settings = [exchanges, doc, generator, k, where]
         answer_out = [chatbot, exchanges, sources, question, export]
         question.submit(h.respond, [question, *settings], answer_out, concurrency_id="answer", api_name="chat",
                         api_visibility="undocumented")

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="ingest files or folders (default: the bundled speech)")
     ingest.add_argument("paths", nargs="*", type=Path)
     ingest.add_argument("--rebuild", action="store_true", help="drop the index first (e.g. after changing model)")
+    ingest.add_argument("--metadata", type=Path, metavar="FILE.csv",
+                        help="a CSV naming files (e.g. an archive's manifest.csv); its other columns become metadata")
     _common(ingest)
     ingest.set_defaults(handler=cmd_ingest)
     ask = sub.add_parser("ask", help="answer a question with paragraph citations")
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
     ask.add_argument("--history", type=Path, help="JSON file: [{\"role\": \"user\"|\"assistant\", \"content\"}]")
     ask.add_argument("--doc", action="append", dest="docs", help="scope to this doc_id (repeatable)")
+    ask.add_argument("--where", action="append", metavar="KEY=VALUE",
+                     help="scope to documents whose metadata matches, e.g. country=Kenya (repeatable)")
     ask.add_argument("--batch", type=Path, help="JSONL of {id, question, history?, doc?}; prints JSONL")
     ask.add_argument("--k", type=_positive, help="paragraphs to retrieve (SPEECHQA_TOP_K, default 5)")
     ask.add_argument("--generator", choices=["extractive", "llm"], help="answer generator (SPEECHQA_GENERATOR)")
@@ -57,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("target", nargs="+")
     _common(show)
     show.set_defaults(handler=cmd_show)
-    docs = sub.add_parser("docs", help="list indexed documents")
+    docs = sub.add_parser("docs", help="list indexed documents and their metadata")
+    docs.add_argument("--where", action="append", metavar="KEY=VALUE",
+                      help="only documents whose metadata matches, e.g. year=2024 (repeatable)")
     _common(docs)
     docs.set_defaults(handler=cmd_docs)
     rm = sub.add_parser("rm", help="remove documents (their paragraphs and chunks) from the index")
@@ -87,7 +93,7 @@ def _positive(raw: str) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ui.ingest_view import run_ingest
 
-    return run_ingest(settings_from(args), args.paths, args.rebuild)
+    return run_ingest(settings_from(args), args.paths, args.rebuild, args.metadata)
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
@@ -128,7 +134,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     validate_question(args.question)  # fail fast, before loading anything
     assistant = _assistant(args)
     check_docs(assistant.documents(), args.docs)
-    answer = assistant.ask(args.question, history, args.docs, args.k, args.generator)
+    answer = assistant.ask(args.question, history, args.docs, args.k, args.generator, where=args.where)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -137,7 +143,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def format_answer(answer: Any) -> str:
-    lines = [answer.answer]
+    lines = [f"Scope: {answer.scope.describe()}", ""] if getattr(answer, "scope", None) is not None else []
+    lines.append(answer.answer)
     if answer.citations:
         lines.append("")
         for i, c in enumerate(answer.citations, start=1):
@@ -179,8 +186,21 @@ def cmd_docs(args: argparse.Namespace) -> int:
     documents = store.documents()
     if not documents:
         print("No documents yet. Run: speechqa ingest")
+        return 0
+    if args.where:
+        from rag.scope import Catalogue, parse_where
+
+        catalogue, where = Catalogue(documents), parse_where(args.where)
+        catalogue.check_fields(where)
+        chosen = set(catalogue.resolve(where))
+        documents = [d for d in documents if d.doc_id in chosen]
+        if not documents:
+            raise InputError(f"No document matches {' '.join(args.where)}; list them all with: speechqa docs")
     for d in documents:
-        print(f"{d.doc_id}\t{d.paragraphs} paragraphs\t{d.title}")
+        meta = "  ".join(f"{k}={v}" for k, v in d.metadata)
+        print(f"{d.doc_id}\t{d.paragraphs} paragraphs\t{d.title}" + (f"\t{meta}" if meta else ""))
+    if args.where:
+        print(f"{len(documents)} of {len(store.documents())} documents match")
     return 0
 
 

@@ -297,6 +297,9 @@ def register(sub: Any) -> None:
     policy.add_argument("--out", type=Path, default=Path("eval-policyqa"))
     policy.add_argument("--config", help="e.g. k=5,retrieval=hybrid")
     policy.set_defaults(handler=cmd_policyqa)
+    from ui.archive_cmd import register_eval  # `speechqa eval archive`
+
+    register_eval(group)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

@@ -16,26 +16,28 @@ from index.corpus import BUNDLED_SPEECH
 from index.errors import IndexMissingError, InputError
 
 
-def run_ingest(settings, paths: list[Path], rebuild: bool) -> int:  # settings: rag.settings.Settings
+def run_ingest(settings, paths: list[Path], rebuild: bool, metadata: Path | None = None) -> int:  # rag Settings
     from index.chroma import open_store
-    from index.embed import SentenceTransformerEmbedder
+    from index.fast_embed import passage_embedder
     from index.ingest import Ingestor, Status
+    from index.metadata import read_catalogue
 
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in [*paths, *([metadata] if metadata else [])] if not p.exists()]
     if missing:
         raise InputError(f"No such file or folder: {missing[0]}. Check the path")
+    catalogue = read_catalogue(metadata) if metadata else None
     sources = paths or [BUNDLED_SPEECH]
     bar = _progress_bar(sources)
     store = open_store(settings.index_dir, settings.chroma_url, settings.chroma_timeout_s)
     if rebuild:
         store.reset()
-    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    embedder = passage_embedder(settings.embedding_model)
     if bar is not None:
         bar.set_description("loading the model")
         embedder.embed(["warm up"])  # the model loads here, under the bar, not silently inside the first file
         bar.set_description("ingesting")
-    tick = (lambda r: bar.update(1)) if bar is not None else None
-    results = Ingestor(store, embedder).ingest_paths(sources, progress=tick)
+    tick = (lambda r: bar.update(1)) if bar is not None else _progress_lines(sources)
+    results = Ingestor(store, embedder, catalogue=catalogue).ingest_paths(sources, progress=tick)
     if bar is not None:
         bar.close()
     for r in results:
@@ -65,6 +67,32 @@ def _progress_bar(paths: list[Path]) -> Any:
 
     total = sum(1 for _ in iter_source_files(paths))  # a directory walk: cheap next to embedding
     return tqdm(total=total, unit="file", desc="opening the index", file=sys.stderr)
+
+
+LOG_EVERY = 50  # documents between progress lines when stderr is not a terminal (a log file, nohup)
+
+
+def _progress_lines(paths: list[Path]) -> Any:
+    """Without a terminal, a line on stderr every `LOG_EVERY` documents: done, rate and time left, so a long
+    ingest into a log file is never silent (and after a kill, the next run's counts show where it resumed)."""
+    import time
+
+    from index.parse import iter_source_files
+
+    total = sum(1 for _ in iter_source_files(paths))
+    if total < LOG_EVERY:
+        return None
+    started, done = time.monotonic(), [0]
+
+    def tick(result: Any) -> None:
+        done[0] += 1
+        if done[0] % LOG_EVERY == 0 or done[0] == total:
+            elapsed = time.monotonic() - started
+            left = elapsed / done[0] * (total - done[0])
+            print(f"ingested {done[0]}/{total} files in {elapsed:.0f} s ({done[0] / elapsed:.2f}/s, about "
+                  f"{left / 60:.1f} min left)", file=sys.stderr, flush=True)
+
+    return tick
 
 
 def run_remove(settings, doc_ids: list[str]) -> int:  # Settings, as above

@@ -142,11 +142,12 @@ def sources_html(answer: Answer | None, turn: int) -> str:
     """Only the cited paragraphs of the current answer, most relevant first, with their scores."""
     if answer is None:
         return _section(SOURCES, note(NO_ANSWER_YET))
+    scope = note(f"Scope: {answer.scope.describe()}", "sqa-scope") if answer.scope is not None else ""
     if answer.abstained or not answer.citations:
-        return _section(SOURCES, note(NOTHING_FOUND, "sqa-nothing"))
+        return _section(SOURCES, scope + note(NOTHING_FOUND, "sqa-nothing"))
     ranked = sorted(enumerate(answer.citations, start=1), key=lambda item: -item[1].score)
     items = "".join(_source_item(c, n, turn) for n, c in ranked)
-    return _section(SOURCES, f'<ol class="sqa-sources">{items}</ol>')
+    return _section(SOURCES, f'{scope}<ol class="sqa-sources">{items}</ol>')
 
 
 def _source_item(c: Citation, n: int, turn: int) -> str:
