@@ -51,6 +51,10 @@ COMMON_CAPS = frozenset(
         "Sunday",
     ]
 )
+# A run of capitalised words ("United Nations Office on Drugs" gives "United Nations Office").
+NAME_RUN = re.compile(r"(?<![\w.])[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)*")
+# A number as written: "77,000", "2.5", "7".
+NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 MARKER = re.compile(r"\s*\[(\d+)\]")
 _ACRONYM_WORDS = frozenset(["of", "the", "and", "for", "on", "in", "to", "de", "des", "la", "le", "et", "&"])
 

@@ -11,16 +11,14 @@ import re
 from dataclasses import dataclass
 
 from index.sentences import split_sentences
-from index.text import STOPWORDS, tokenize
+from index.text import NAME, NUMBER, STOPWORDS, tokenize
 
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "none", "nothing", "nobody", "nowhere", "without"})
-_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-_NAME = re.compile(r"\b[A-Z][\w'’-]*")
 _WORDS = re.compile(r"[\w'’-]+")
 
 
 def numbers_of(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)}
 
 
 def words_of(text: str) -> set[str]:
@@ -29,7 +27,7 @@ def words_of(text: str) -> set[str]:
 
 def names_of(text: str) -> set[str]:
     """Capitalised words (names, places, bodies), lower-cased, without stop words such as "The"."""
-    return {n.lower() for n in _NAME.findall(text)} - STOPWORDS
+    return {n.lower() for n in NAME.findall(text)} - STOPWORDS
 
 
 def negations(text: str) -> frozenset[str]:

@@ -31,10 +31,10 @@ def test_counters_add_up_over_the_answers_of_the_llm_path() -> None:
         SimpleNamespace(answer=_answer(f"{quote} [1] Note: late.", quote, GenerationReport(1, 0, True, True))),
         SimpleNamespace(answer=_answer("x", "", None, abstained=True)),  # abstained before the LLM was asked
     ]
-    assert generation(scores) == {  # type: ignore[arg-type]
+    assert generation(scores) == {  # type: ignore[arg-type]  # stand-ins with only the fields it reads
         "answers": 3, "sentences_shown": 2, "sentences_removed": 3, "shown_unsupported_strict": 0,
         "abstentions": 2, "at_deadline": 1, "fell_back": 1, "abstain_reasons": {"r": 1}}
 
 
 def test_runs_without_the_llm_have_no_counters() -> None:
-    assert generation([SimpleNamespace(answer=_answer("a [1]", "a", None))]) is None  # type: ignore[list-item]
+    assert generation([SimpleNamespace(answer=_answer("a [1]", "a", None))]) is None  # type: ignore[list-item]  # a stand-in score

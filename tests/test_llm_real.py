@@ -21,6 +21,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ def real_settings(speech_index: Path, llama_server: str) -> Iterator[Settings]:
                        llm_deadline_s=60.0, llm_max_tokens=256)
 
 
-def _sample() -> list:  # type: ignore[type-arg]
+def _sample() -> list[Any]:
     """Every k-th gold item, so each category is likely present and the run stays short."""
     items = load_gold(GOLD)
     step = max(1, len(items) // SAMPLE)

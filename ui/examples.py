@@ -12,9 +12,8 @@ import re
 from collections.abc import Sequence
 
 from index.model import Document
-from index.text import STOPWORDS, stem
+from index.text import NAME_RUN, STOPWORDS, stem
 
-_NAME = re.compile(r"(?<![\w.])[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)*")  # runs of capitalised words
 _WORD = re.compile(r"(?<![\w.])[a-z]{7,}\b")  # long lower-case words: mostly nouns, rarely function words
 NAME_WEIGHT = 2.0  # a name mid-sentence (a country, an organisation) makes a concrete topic
 MIN_WORDS = 12  # shorter paragraphs are salutations and thanks, not topics
@@ -42,7 +41,7 @@ def topics(document: Document, n: int = 2) -> list[str]:
 
 
 def _terms(text: str) -> list[tuple[str, float]]:
-    names = [(m.group(0), NAME_WEIGHT) for m in _NAME.finditer(text) if not _starts_sentence(text, m.start())]
+    names = [(m.group(0), NAME_WEIGHT) for m in NAME_RUN.finditer(text) if not _starts_sentence(text, m.start())]
     return names + [(m.group(0), 1.0) for m in _WORD.finditer(text)]
 
 
