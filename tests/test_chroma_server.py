@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,10 @@ def test_answers_from_the_server_equal_the_embedded_ones(server: ChromaServer, s
     for question in QUESTIONS:
         mine, reference = remote.ask(question), assistant.ask(question)
         assert mine.answer == reference.answer
-        assert mine.citations == reference.citations
+        # the shown chance comes from the cosine, which the server computes in its own float order
+        assert [replace(c, score=0.0, relevance=0.0) for c in mine.citations] == [
+            replace(c, score=0.0, relevance=0.0) for c in reference.citations]
+        assert all(abs(m.score - r.score) < 1e-3 for m, r in zip(mine.citations, reference.citations, strict=True))
         assert [(d, p) for d, p, _ in mine.retrieved] == [(d, p) for d, p, _ in reference.retrieved]
 
 
