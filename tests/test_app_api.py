@@ -87,13 +87,13 @@ def test_errors_are_readable_and_the_app_keeps_serving(client) -> None:
         client.predict("   ", [], api_name="/ask")
     with pytest.raises(AppError, match="history item 1 must be"):
         client.predict(HAITI, [{"role": "robot"}], api_name="/ask")
-    chat = client.predict("x" * 2500, "", "extractive", 5, api_name="/chat")[0]
+    chat = client.predict("x" * 2500, "", "extractive", 5, "", api_name="/chat")[0]
     assert "limit is 2,000" in chat[-1]["content"][0]["text"] and "Traceback" not in str(chat)
     assert client.predict(HAITI, [], api_name="/ask")["citations"]
 
 
 def test_chat_streams_then_links_markers_and_lists_sources(client, assistant) -> None:
-    job = client.submit(HAITI, "", "extractive", 5, api_name="/chat")
+    job = client.submit(HAITI, "", "extractive", 5, "", api_name="/chat")
     chat, sources, _question, export = job.result()
     partials = [out[0][-1]["content"][0]["text"] for out in job.outputs()[1:-1]]
     assert len(partials) > 3 and all(b.startswith(a) for a, b in zip(partials, partials[1:], strict=False))
@@ -107,7 +107,7 @@ def test_chat_streams_then_links_markers_and_lists_sources(client, assistant) ->
 def test_sources_panel_says_nothing_was_found_when_the_assistant_abstains(client) -> None:
     from ui.render import NOTHING_FOUND
 
-    chat, sources, *_ = client.predict("What is the best recipe for chocolate cake?", "", "extractive", 5,
+    chat, sources, *_ = client.predict("What is the best recipe for chocolate cake?", "", "extractive", 5, "",
                                        api_name="/chat")
     assert NOTHING_FOUND in sources and "sqa-source" not in sources
     assert "sqa-cite" not in chat[-1]["content"][0]["text"]
@@ -117,15 +117,15 @@ def test_sessions_do_not_see_each_others_conversations(app_url: str) -> None:
     from gradio_client import Client
 
     alice, bob = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    alice.predict(HAITI, "", "extractive", 5, api_name="/chat")
-    bob_chat = bob.predict("Who delivered this statement?", "", "extractive", 5, api_name="/chat")[0]
-    alice_chat = alice.predict("And what about drugs?", "", "extractive", 5, api_name="/chat")[0]
+    alice.predict(HAITI, "", "extractive", 5, "", api_name="/chat")
+    bob_chat = bob.predict("Who delivered this statement?", "", "extractive", 5, "", api_name="/chat")[0]
+    alice_chat = alice.predict("And what about drugs?", "", "extractive", 5, "", api_name="/chat")[0]
     assert [m["content"][0]["text"] for m in bob_chat if m["role"] == "user"] == ["Who delivered this statement?"]
     assert [m["content"][0]["text"] for m in alice_chat if m["role"] == "user"] == [HAITI, "And what about drugs?"]
 
 
 def test_question_markup_is_shown_as_text(client) -> None:
-    chat = client.predict("<img src=x onerror=alert(1)> Haiti?", "", "extractive", 5, api_name="/chat")[0]
+    chat = client.predict("<img src=x onerror=alert(1)> Haiti?", "", "extractive", 5, "", api_name="/chat")[0]
     assert chat[0]["content"][0]["text"] == "&lt;img src=x onerror=alert(1)&gt; Haiti?"
 
 

@@ -132,7 +132,7 @@ def converse(url: str, number: int) -> list[Turn]:
     client, history, turns = Client(url, verbose=False), list[dict[str, str]](), list[Turn]()
     for question in CONVERSATIONS[number % len(CONVERSATIONS)]:
         started = time.monotonic()
-        chat = client.predict(question, "", "extractive", 5, api_name="/chat")[0]
+        chat = client.predict(question, "", "extractive", 5, "", api_name="/chat")[0]
         chat_s = time.monotonic() - started
         asked = client.predict(question, history, api_name="/ask")
         ask_s = time.monotonic() - started - chat_s
