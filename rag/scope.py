@@ -38,6 +38,10 @@ class ScopePolicy:
     # Values of one field named in a row ("in 2019 and in 2023", "Kenya or Ghana") are all in scope; a
     # later one separated by other words ("What did Kenya say about Somalia") is the topic, not the scope.
     joining_words: frozenset[str] = frozenset({"and", "or", "in", "both", "versus", "vs", "between", "the", "of"})
+    # A name right after one of these is the question's grammatical subject ("What mission to Haiti did Kenya
+    # offer"), whoever was named first; without one, the first name is.
+    subject_after: frozenset[str] = frozenset({"did", "does", "do", "has", "have", "had", "was", "is", "were",
+                                               "will", "would", "can", "could"})
 
 
 @dataclass(frozen=True)
@@ -182,11 +186,18 @@ class Catalogue:
         those joined to it ("in 2019 and in 2023")."""
         spans = self._spans(question, skip)
         names = set(self.name_fields())
-        chosen = self._joined(question, [s for s in spans if s.field in names])
+        named = [s for s in spans if s.field in names]
+        lead = next((i for i, s in enumerate(named) if self._after_auxiliary(question, s)), 0)
+        chosen = self._joined(question, named[lead:])
         for field in self.policy.named_fields:
             if field not in names:
                 chosen += self._joined(question, [s for s in spans if s.field == field])
         return sorted(chosen, key=lambda s: s.start)
+
+    def _after_auxiliary(self, question: str, span: _Named) -> bool:
+        before = re.findall(r"\w+", question[: span.start].lower())[-2:]
+        return bool(before) and (before[-1] in self.policy.subject_after or (
+            before[-1] == "the" and len(before) == 2 and before[0] in self.policy.subject_after))
 
     def unnamed(self, question: str, skip: Iterable[str] = ()) -> str:
         """`question` without what its scope now answers, for retrieval and the answer checks: a name becomes

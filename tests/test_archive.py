@@ -90,6 +90,11 @@ def test_a_second_country_named_later_is_the_topic(manifest_catalogue: Catalogue
     assert joined is not None and joined.doc_ids == ("bra-74-2019", "bra-78-2023")
 
 
+def test_the_subject_of_the_question_sets_the_scope_not_the_first_name(manifest_catalogue: Catalogue) -> None:
+    scope = manifest_catalogue.scope("What mission to Haiti did Kenya offer to lead in 2024?", None, ())
+    assert scope is not None and scope.doc_ids == ("ken-79-2024",)
+
+
 def test_the_longest_name_wins(manifest_catalogue: Catalogue) -> None:
     scope = manifest_catalogue.scope("What did Papua New Guinea say in 2024?", None, ())
     assert scope is not None and scope.doc_ids == ("png-79-2024",)
