@@ -22,6 +22,11 @@ _PAGE_NUMBER = re.compile(r"\d{1,4}")
 _BULLETS = ("- ", "* ", "\u2022 ")
 _HYPHEN_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_START = re.compile(r"[^\W\d_]+")
+# A running page header or footer of a printed record: a document symbol and/or a date, alone on a line
+# ("A/70/PV.15 28/09/2015"). It interrupts the paragraph it falls in.
+_SYMBOL_OR_DATE = r"(?:[A-Z]{1,4}(?:/[A-Z0-9.\-]+)+|\d{1,2}/\d{1,2}/\d{2,4})"
+_RUNNING_HEADER = re.compile(rf"{_SYMBOL_OR_DATE}(?:\s+{_SYMBOL_OR_DATE})*")
+_LETTERED_ITEM = re.compile(r"[a-z]{1,4}[).]\s")  # "a) ...", "iv. ...": an item, not a continuation
 
 
 class Layout(StrEnum):
@@ -43,9 +48,21 @@ def split_paragraphs(text: str) -> list[str]:
     if detect_layout(lines) is Layout.WRAPPED:
         vocabulary = set(_WORD_START.findall(text.lower()))
         # A page number inside wrapped text is a page break, not part of the paragraph around it.
-        kept = [line for line in lines if not _PAGE_NUMBER.fullmatch(line)]
+        kept = [line for line in lines if not _PAGE_NUMBER.fullmatch(line) and not _RUNNING_HEADER.fullmatch(line)]
         return [_join_lines(run, vocabulary) for run in _item_runs(_blocks(kept))]
-    return [line for line in lines if line]
+    return _rejoin([line for line in lines if line and not _RUNNING_HEADER.fullmatch(line)])
+
+
+def _rejoin(lines: list[str]) -> list[str]:
+    """One paragraph per line, except a line that opens in lowercase: it is the rest of the paragraph
+    before it, cut by a page break or a stray line break ("... relevant to all" / "people: global ...")."""
+    paragraphs: list[str] = []
+    for line in lines:
+        if paragraphs and line[0].islower() and not _LETTERED_ITEM.match(line):
+            paragraphs[-1] += " " + line
+        else:
+            paragraphs.append(line)
+    return paragraphs
 
 
 def detect_layout(lines: Sequence[str]) -> Layout:

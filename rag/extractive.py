@@ -52,6 +52,7 @@ GIVES_REASON = re.compile(r"\b(because|due to|owing to|since|as a result|so that
                           r"thanks to|therefore|thus|hence|if we are to|otherwise)\b", re.IGNORECASE)
 REASON_BONUS = 0.1
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
+FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete for a focused answer
 ASKS_WHO = re.compile(r"^\s*(who|whom)\b", re.IGNORECASE)
 CONTEXT_WEIGHT = 0.3  # words a follow-up takes from the conversation, against its own
 REPEATED = 0.8  # share of a sentence's words already in the previous answer
@@ -211,7 +212,7 @@ class ExtractiveGenerator:
         A runner-up from the same paragraph costs no extra citation, so it needs less; one from
         another paragraph must score nearly as well and cover question words the answer lacks.
         """
-        pool = [s for hit in hits[:3] for s in scored[(hit.doc_id, hit.paragraph)]]
+        pool = [s for hit in hits[:FOCUS_POOL] for s in scored[(hit.doc_id, hit.paragraph)]]
         pool.sort(key=lambda s: -s.score)
         if not pool:
             return []
