@@ -284,9 +284,14 @@ class Assistant:
         if doc_id is None:
             return None
         draft = metadata_draft(query, self.document(doc_id))
-        if draft is None and query.metadata == "speaker":
-            return abstain("metadata_unknown: speaker")  # the body cannot be trusted to name its own speaker
+        if draft is None and query.metadata in UNKNOWN_ABSTAINS:
+            # a text that does not say who spoke, when or at which session: the body cannot be trusted to
+            # answer by a guess (a name it quotes, a date it recalls)
+            return abstain(f"metadata_unknown: {query.metadata}")
         return draft
+
+
+UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session"])
 
 
 def _retrieved(hits: Sequence[ParagraphHit], draft: Draft) -> tuple[tuple[str, int, float], ...]:

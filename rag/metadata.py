@@ -1,34 +1,102 @@
-"""Answers about the statement itself (who spoke, when, where), cited to its heading (paragraph 0).
+"""Answers about the statement itself (who spoke, when, where, for which country, at which session).
 
 The parser reads speaker, date and venue from the heading; a question about them is answered with
 that field and the heading line it came from, quoted verbatim and cited as paragraph 0, so the claim
-can be checked like any other.
+can be checked like any other. A statement without a heading may still say these things about
+itself: "I am <name>", "in my capacity as President", "at its seventy-third session", and the country
+it speaks for (`index.countries`). Then the first sentence that says it is quoted and cited. A
+document that says nothing about the field gets no answer (None), never a guess.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from index.countries import own_country
 from index.model import Document
+from index.sentences import split_sentences
 from rag.answer import Citation
 from rag.generate import Draft
-from rag.question import Query
+from rag.question import MetadataField, Query
+
+_SELF_NAMED = re.compile(r"\b(I am|my name is) ([A-Z][\w\u00C0-\u024F.'-]+)( [A-Z][\w\u00C0-\u024F.'-]+)+")
+_CAPACITY = re.compile(r"\b(in my capacity as|I (speak|stand|come|address you|am here) (here |today |before you )*"
+                       r"as) (the )?[A-Z]")
+_ORDINAL = (r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|"
+            r"\w+tieth|(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-\w+|\d+(st|nd|rd|th))")
+_SESSION = re.compile(rf"\b{_ORDINAL} (regular |special |emergency )?session\b", re.IGNORECASE)
 
 
 def metadata_draft(query: Query, document: Document) -> Draft | None:
-    """A cited answer from the document's metadata, or None when the field is unknown."""
-    if query.metadata is None or not document.heading:
+    """A cited answer from the document's heading or its own words about itself, or None when the
+    document does not say."""
+    if query.metadata is None:
         return None
-    value = getattr(document, query.metadata)
-    if not value:
+    return _from_heading(query.metadata, document) or _from_text(query.metadata, document)
+
+
+def _from_heading(field: MetadataField, document: Document) -> Draft | None:
+    value = getattr(document, field, None) if field in ("speaker", "date", "venue", "title") else None
+    if not value or not document.heading:
         return None
     lines = document.heading.splitlines()
-    quote = next((line for line in lines if _mentions(line, value, query.metadata)), lines[0])
+    quote = next((line for line in lines if _mentions(line, value, field)), lines[0])
     heading = f"\u201c{quote}\u201d [1]"
-    answer = heading if query.metadata == "title" else f"{value} \u2014 the heading reads {heading}"
+    if field == "title" or (field == "date" and _written_date(quote, value)):
+        answer = heading  # the line says it in the text's own words
+    else:
+        answer = f"{value} \u2014 the heading reads {heading}"
     citation = Citation(document.doc_id, document.title, 0, document.heading, quote, 1.0)
     return Draft(answer, (citation,), False)
 
 
+def _from_text(field: MetadataField, document: Document) -> Draft | None:
+    """The first body sentence that says `field` about the document itself, quoted and cited."""
+    says = _text_field(field, document)
+    if says is None:
+        return None
+    for paragraph in document.paragraphs:
+        for start, end in split_sentences(paragraph.text):
+            sentence = paragraph.text[start:end]
+            if says(sentence):
+                citation = Citation(document.doc_id, document.title, paragraph.number, paragraph.text, sentence, 1.0)
+                return Draft(f"{sentence} [1]", (citation,), False)
+    return None
+
+
+def _text_field(field: MetadataField, document: Document) -> Callable[[str], bool] | None:
+    if field == "speaker":
+        return lambda s: bool(_SELF_NAMED.search(s))
+    if field == "title":
+        return lambda s: bool(_CAPACITY.search(s))
+    if field == "session":
+        return lambda s: bool(_SESSION.search(s))
+    if field == "country":
+        name = str(document.meta.get("country") or "") or own_country(
+            [p.text for p in document.paragraphs], Path(document.source).name or document.doc_id.upper())
+        if not name:
+            return None
+        named = re.compile(rf"\b{re.escape(name)}\b")
+        return lambda s: bool(named.search(s))
+    return None
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
 def _mentions(line: str, value: str, field: str) -> bool:
     if field == "date":
-        return value in line or value.replace("-", "") in line.replace("-", "")
+        return value in line or value.replace("-", "") in line.replace("-", "") or _written_date(line, value)
     return value.lower() in line.lower()
+
+
+def _written_date(line: str, value: str) -> bool:
+    """`line` writes the ISO date `value` in words: "of 30 January 1976", "December 7, 2023"."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if not match:
+        return False
+    year, month, day = match.group(1), _MONTHS[int(match.group(2)) - 1], str(int(match.group(3)))
+    return year in line and month in line and re.search(rf"\b{day}\b", line) is not None

@@ -16,7 +16,7 @@ from index.text import MARKER, NAME, names_in, strip_markers, tokenize
 from rag.answerability import Expect, expected_type
 
 Role = Literal["user", "assistant"]
-MetadataField = Literal["speaker", "date", "venue", "title"]
+MetadataField = Literal["speaker", "date", "venue", "title", "country", "session"]
 
 _LIST = re.compile(
     r"\b(what are|which are|list|enumerate|all the|which (\w+ )?(kinds|types|agencies|organi[sz]ations|bodies|"
@@ -60,14 +60,18 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)",
                        re.IGNORECASE),
+    "session": re.compile(r"\b(at|in|during|for) (which|what) session\b|^\s*which session\b", re.IGNORECASE),
     "venue": re.compile(r"\b(where|(at|in) (which|what))\b.*\b(deliver\w*|given|made|held|spoke|speak|give|take "
                         r"place|took place)\b|\b(which|what) (\w+ )?(body|forum|organ|venue|occasion|event|meeting)\b.*"
                         r"\b(was|were|is)\b.*\b(deliver\w*|given|made|held)\b", re.IGNORECASE),
+    "country": re.compile(r"\b(which|what) country('s|\u2019s)?\b.*\b(statement|speech|remarks|address|deliver\w*|"
+                          r"from|speak\w*)\b|\bon behalf of (which|what) (country|nation|state|government)\b",
+                          re.IGNORECASE),
     "title": re.compile(r"\b(speaker|ambassador)'?s? (title|position|rank|office)\b|^(?!\s*who\b).*\b(his|her) (title|"
                         r"position|rank|office)\b|\btitle of the (statement|speech|remarks)\b|\bwhat (is|was) the "
                         r"(statement|speech) (called|titled)|\bwhat (is|was) the (statement|speech|remarks|address) "
                         r"about\b|\b(topic|subject|theme) of the (open )?(debate|meeting|statement|speech|remarks)|"
-                        r"\bnumber of (this|the) (resolution|document|decision)",
+                        r"\bnumber of (this|the) (resolution|document|decision)|\bin what capacity\b",
                         re.IGNORECASE),
 }
 
@@ -116,9 +120,12 @@ _ABOUT_DOCUMENT = frozenset(tokenize(
     "who whom when where which what date day year month time deliver delivered given made make held speak spoke "
     "speaking give gave took take place statement speech remarks address resolution document text adopt adopted "
     "meeting session number title titled called topic subject theme about author speaker ambassador name body "
-    "forum organ venue occasion event debate open position rank office wrote write vote voted"))
-_THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present) (statement|speech|remarks|address|resolution|document|"
-                            r"text|speaker|meeting|session|debate)\b|\b(was|is) it\b", re.IGNORECASE)
+    "forum organ venue occasion event debate open position rank office wrote write vote voted country nation "
+    "government state behalf general assembly security council capacity address addressing delivering being "
+    "according its this"))
+_THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (statement|speech|remarks|address|"
+                            r"resolution|document|text|speaker|meeting|session|debate)\b|\b(was|is) it\b",
+                            re.IGNORECASE)
 
 
 def about_the_document(question: str) -> bool:

@@ -1,0 +1,72 @@
+"""Which country a statement speaks for, read from its own text.
+
+A statement delivered for a country names that country far more often than any other, and speaks in
+the first person ("my country", "we"). Country names come from ISO 3166 (the `pycountry` data): the
+short name, the common name ("Bolivia" for "Bolivia, Plurinational State of") and the official name.
+A text without a first-person voice (a resolution, a report) speaks for no country, and neither does
+one where no country clearly leads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+
+FIRST_PERSON = re.compile(r"\b(I|we|We|our|Our|my|My|us)\b")
+VOICE_SHARE = 0.3  # paragraphs in the first person, for a text to speak for someone
+LEAD = 2  # the own country is named in at least this many paragraphs,
+LEAD_RATIO = 1.5  # and in this many times as many as any other
+CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")  # "EST" in "EST_72_2017.txt"
+
+
+@cache
+def _forms() -> dict[str, str]:
+    """Each way of writing a country's name -> the ISO 3166 alpha-3 code; a form two countries share
+    ("Korea") is dropped."""
+    import pycountry
+
+    owners: dict[str, set[str]] = {}
+    for country in pycountry.countries:
+        short, _, qualifier = country.name.partition(", ")  # "Korea, Republic of" is "Republic of Korea"
+        names = {country.name, short, f"{qualifier} {short}" if qualifier.endswith(" of") else "",
+                 getattr(country, "common_name", ""), getattr(country, "official_name", "")}
+        for name in filter(None, names):
+            owners.setdefault(name.strip(), set()).add(country.alpha_3)
+    return {name: codes.pop() for name, codes in owners.items() if len(codes) == 1}
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    forms = sorted(_forms(), key=len, reverse=True)  # "Republic of Korea" before "Korea"
+    return re.compile(r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b")
+
+
+def countries_named(text: str) -> list[str]:
+    """The country names in `text`, as written, in order."""
+    return [m.group(0) for m in _pattern().finditer(text)]
+
+
+def own_country(paragraphs: Sequence[str], file_name: str = "") -> str | None:
+    """The country the text speaks for, as the text writes its name, or None. A file named by the
+    country's ISO code ("EST_72_2017.txt") settles it when the text names that country."""
+    if not paragraphs:
+        return None
+    voiced = sum(1 for p in paragraphs if FIRST_PERSON.search(p))
+    if voiced < VOICE_SHARE * len(paragraphs):
+        return None
+    spread: Counter[str] = Counter()  # paragraphs naming each country (by code)
+    written: dict[str, Counter[str]] = {}
+    for text in paragraphs:
+        names = countries_named(text)
+        spread.update({_forms()[n] for n in names})
+        for name in names:
+            written.setdefault(_forms()[name], Counter())[name] += 1
+    coded = [code for code in CODE.findall(file_name) if code in written]
+    if coded:
+        return written[coded[0]].most_common(1)[0][0]
+    ranked = spread.most_common(2)
+    if not ranked or ranked[0][1] < LEAD or (len(ranked) > 1 and ranked[1][1] * LEAD_RATIO > ranked[0][1]):
+        return None
+    return written[ranked[0][0]].most_common(1)[0][0]

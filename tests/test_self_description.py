@@ -1,0 +1,76 @@
+"""Questions about the statement itself, answered from what a statement without a heading says of itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.countries import countries_named, own_country
+from index.model import Document
+from index.parse import parse_file
+from rag.metadata import metadata_draft
+from rag.question import analyse
+
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "external"
+UNGDC = EXTERNAL / "ungdc_2014_2024"
+RESOLUTION = EXTERNAL / "unsc_resolutions_gold_cr-unsc" / "S_RES_0385_1976_EN_GOLD.txt"
+
+
+def statement(name: str) -> Document:
+    session = name.split("_")[1]
+    year = name.split("_")[2]
+    return parse_file(UNGDC / f"session_{session}_{year}" / f"{name}.txt")
+
+
+def texts(document: Document) -> list[str]:
+    return [p.text for p in document.paragraphs]
+
+
+def test_names_are_read_in_every_iso_form_and_a_shared_short_form_names_nobody() -> None:
+    text = "The Republic of Korea, Bolivia, the Islamic Republic of Iran and Korea."
+    assert countries_named(text) == ["Republic of Korea", "Bolivia", "Islamic Republic of Iran"]
+
+
+@pytest.mark.parametrize(("name", "country"), [("EST_72_2017", "Estonia"), ("MUS_73_2018", "Mauritius"),
+                                               ("GHA_70_2015", "Ghana"), ("KOR_78_2023", "Republic of Korea")])
+def test_a_statement_speaks_for_the_country_it_names_most_or_its_file_names(name: str, country: str) -> None:
+    assert own_country(texts(statement(name)), f"{name}.txt") == country
+
+
+def test_a_file_name_code_the_text_never_names_is_not_taken_on_trust() -> None:
+    assert own_country(["We thank the Assembly.", "Our people and we are grateful."], "EST_72_2017.txt") is None
+
+
+def test_a_resolution_speaks_for_no_country() -> None:
+    assert own_country(texts(parse_file(RESOLUTION)), RESOLUTION.name) is None
+
+
+def test_which_country_is_answered_by_the_first_sentence_naming_it() -> None:
+    document = statement("MUS_73_2018")
+    draft = metadata_draft(analyse("Which country delivered this statement?"), document)
+    assert draft is not None and not draft.abstained
+    (citation,) = draft.citations
+    assert "Mauritius" in citation.quote and citation.quote in document.paragraph(citation.paragraph).text
+    assert all("Mauritius" not in p.text for p in document.paragraphs[: citation.paragraph - 1])
+
+
+def test_the_session_and_the_speaker_come_from_the_text_when_it_says_them() -> None:
+    session = metadata_draft(analyse("At which session of the General Assembly was this statement made?"),
+                             statement("MUS_73_2018"))
+    assert session is not None and "seventy-third session" in session.answer
+    speaker = metadata_draft(analyse("Who is delivering this statement?"), statement("HND_69_2014"))
+    assert speaker is not None and "I am Juan Orlando Hern" in speaker.answer
+
+
+def test_a_statement_that_does_not_name_its_speaker_gets_no_answer() -> None:
+    query = analyse("Who delivered Mauritius's statement?")
+    assert query.metadata == "speaker"
+    assert metadata_draft(query, statement("MUS_73_2018")) is None
+
+
+def test_a_resolution_date_is_quoted_as_its_heading_writes_it() -> None:
+    draft = metadata_draft(analyse("What is the number of this resolution, and on what date was it adopted?"),
+                           parse_file(RESOLUTION))
+    assert draft is not None
+    assert "of 30 January 1976" in draft.answer and "1976-01-30" not in draft.answer
