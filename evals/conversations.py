@@ -104,11 +104,15 @@ def run_conversations(assistant: Assistant, conversations: Sequence[Conversation
         said: list[str] = []
         for position, turn in enumerate(conversation.turns):
             answer = _ask(assistant, turn.item, history, k)
-            agrees = None
+            agrees: bool | None = None
+            asked: tuple[str, ...] = ()
             if turn.kind == "self_contained" and position > 0:
-                agrees = same_decision(answer, _ask(assistant, turn.item, [], k))
+                fresh = _ask(assistant, turn.item, [], k)
+                agrees = same_decision(answer, fresh)
+                asked = () if fresh.abstained else tuple(strip_markers(s) for s in split_sentences(fresh.answer))
             score = score_item(_with_history(turn.item, history), answer, texts, k)
-            results.append(TurnResult(conversation.id, turn.kind, score, agrees, reading_problems(answer, said)))
+            problems = reading_problems(answer, said, asked)
+            results.append(TurnResult(conversation.id, turn.kind, score, agrees, problems))
             history += [Turn("user", turn.item.question), Turn("assistant", answer.answer)]
             said = [strip_markers(s) for s in split_sentences(answer.answer)] if not answer.abstained else []
         if progress:
@@ -136,9 +140,10 @@ def same_decision(in_context: Answer, fresh: Answer) -> bool:
     return len(first) == 2 and first[0] == first[1]
 
 
-def reading_problems(answer: Answer, said_before: Sequence[str]) -> tuple[str, ...]:
+def reading_problems(answer: Answer, said_before: Sequence[str], asked: Sequence[str] = ()) -> tuple[str, ...]:
     """How the answer reads: markers in order of first appearance, no sentence twice (within the answer
-    or from an earlier answer), and no opening sentence that leans on one it does not include."""
+    or from the previous answer, unless asked: `asked` is what a new question gets when asked fresh),
+    and no opening sentence that leans on one it does not include."""
     if answer.abstained:
         return ()
     problems = []
@@ -148,7 +153,7 @@ def reading_problems(answer: Answer, said_before: Sequence[str]) -> tuple[str, .
     sentences = [strip_markers(s) for s in split_sentences(answer.answer)]
     if len(set(sentences)) < len(sentences):
         problems.append("repeated sentence")
-    if set(sentences) & set(said_before):
+    if (set(sentences) & set(said_before)) - set(asked):
         problems.append("repeats the previous answer")
     if sentences and leans_back(sentences[0]):
         problems.append("opens with an unresolved reference")

@@ -70,3 +70,30 @@ def own_country(paragraphs: Sequence[str], file_name: str = "") -> str | None:
     if not ranked or ranked[0][1] < LEAD or (len(ranked) > 1 and ranked[1][1] * LEAD_RATIO > ranked[0][1]):
         return None
     return written[ranked[0][0]].most_common(1)[0][0]
+
+
+_DEMONYM = re.compile(r"\b[A-Z][a-z]{3,}(?:ian|an|ese|ish|i|ic)\b")  # "Mexican", "Chinese", "Israeli"
+STEM = 4  # letters that find a country's name in all its forms: "Mexi" in "Mexico" and "Mexican", "Chin" in "Chinese"
+
+
+def countries_asked(question: str) -> list[str]:
+    """The countries a question names, by name or by demonym ("Mexican" -> "Mexico")."""
+    found = list(dict.fromkeys(countries_named(question)))
+    shorts = {name.split(",")[0] for name in _forms()}
+    for word in _DEMONYM.findall(question):
+        if word in shorts:
+            continue  # a name itself ("Oman")
+        for stem in (word[: STEM + 1], word[:STEM]):  # "Austr" is Austria or Australia before "Aust" is anything
+            match = [name for name in sorted(shorts) if name.startswith(stem) and " " not in name]
+            if match:
+                found.append(match[0])
+                break
+    return list(dict.fromkeys(found))
+
+
+def mentions_country(text: str, country: str) -> bool:
+    """`text` names `country` in some form: "Mexico", "Mexican", "Chinese" for "China" (its last word's first
+    letters, as a word's start: "United Kingdom" is found by "United King")."""
+    words = country.split()
+    head = " ".join(words[:-1] + [words[-1][:STEM]]) if len(words) > 1 else country[:STEM]
+    return re.search(rf"\b{re.escape(head)}", text, re.IGNORECASE) is not None

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from index.text import COMMON_CAPS, NAME, acronyms_spelled_out, name_key, names_in, stem, words
+from index.sentences import split_sentences
+from index.text import COMMON_CAPS, NAME, acronyms_spelled_out, name_key, names_in, stem, tokenize, words
 
 Expect = Literal["quantity", "time", "entity"]
 
@@ -174,6 +175,30 @@ def never_reported(subject: str, sentences: Iterable[str]) -> bool:
     wanted = set(words(" ".join(names) or subject)) - {"mr", "ms", "mrs", "dr", "the"}
     naming = [s for s in sentences if wanted & set(words(s))]
     return not any(REPORTS.search(s) for s in naming)
+
+
+_TOPIC = re.compile(r"^\s*(?:about|on|regarding|concerning|in relation to)\s+(?P<topic>[^?;]+)", re.IGNORECASE)
+
+
+def reported_topic(question: str) -> set[str]:
+    """What a "what did X say about Y" question asks X's words to be about: Y's content tokens."""
+    match = _REPORTED.search(question)
+    topic = _TOPIC.match(question[match.end():]) if match else None
+    return set(tokenize(topic.group("topic"))) if topic else set()
+
+
+def topic_unreported(subject: str, topic: set[str], paragraphs: Iterable[str]) -> bool:
+    """No paragraph where `subject`'s words are reported touches `topic`: the text quotes them on
+    something else ("What did the Pope say about drugs?" where he is quoted on giving)."""
+    if not topic:
+        return False
+    names = [w for w in NAME.findall(subject) if w not in COMMON_CAPS]
+    wanted = set(words(" ".join(names) or subject)) - {"mr", "ms", "mrs", "dr", "the"}
+    for text in paragraphs:
+        spans = [text[a:b] for a, b in split_sentences(text)] or [text]
+        if any(wanted & set(words(s)) and REPORTS.search(s) for s in spans) and topic & set(tokenize(text)):
+            return False
+    return True
 
 
 _ATTRIBUTE = re.compile(r"^\s*(?:what|who|which)(?:'s| is| was| are| were) (?:the|its|their|his|her) "

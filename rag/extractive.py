@@ -52,7 +52,8 @@ GIVES_REASON = re.compile(r"\b(because|due to|owing to|since|as a result|so that
                           r"thanks to|therefore|thus|hence|if we are to|otherwise)\b", re.IGNORECASE)
 REASON_BONUS = 0.1
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
-FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete for a focused answer
+FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
+RUNNER_UP_POOL = 3  # ... and those that may add a second paragraph to it
 ASKS_WHO = re.compile(r"^\s*(who|whom)\b", re.IGNORECASE)
 CONTEXT_WEIGHT = 0.3  # words a follow-up takes from the conversation, against its own
 REPEATED = 0.8  # share of a sentence's words already in the previous answer
@@ -183,16 +184,21 @@ class ExtractiveGenerator:
                 ) -> tuple[list[Scored], bool]:
         """The sentences, and whether they read in the statement's order (lists) or best first.
 
-        A follow-up asks for something new: sentences the previous answer already quoted are left
-        out, unless nothing else is left.
+        A follow-up asks for something new: sentences the conversation already quoted are left out,
+        unless nothing else is left. A new question opens with the sentence it would open with if asked
+        fresh, even one the previous answer gave; only its other sentences leave out what was just said.
         """
         earlier = query.said if query.is_follow_up else query.last_answer
-        if earlier:
+        if earlier and query.is_follow_up:
             said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)]
             chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
             if chosen or query.follow == "more":  # "what else" with nothing new: nothing to add
                 return chosen, reading
-        return self._choose_any(query, hits, documents, lambda s: False)
+        chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
+        if earlier and chosen:  # a new question opens as it would asked fresh, even with what was just said
+            said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)]
+            chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
+        return chosen, reading
 
     def _choose_any(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup,
                     skip: Callable[[Scored], bool]) -> tuple[list[Scored], bool]:
@@ -220,13 +226,15 @@ class ExtractiveGenerator:
         top = next((s for s in pool if not _leans(s) or _context(s, pool)), pool[0])
         chosen = [top] + _context(top, pool)
         wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
+        near = {(h.doc_id, h.paragraph) for h in hits[:RUNNER_UP_POOL]} | {_paragraph(top)}
         for cand in pool[1:]:
             if len(chosen) >= min(self.max_sentences + 1, MAX_FOCUSED) or cand.score < SAME_PARAGRAPH * top.score:
                 break
             if cand in chosen or _redundant(cand, chosen):
                 continue
             same = _paragraph(cand) in {_paragraph(c) for c in chosen}
-            adds = cand.score >= OTHER_PARAGRAPH * top.score and bool((cand.tokens & wanted) - _covered(chosen))
+            adds = (cand.score >= OTHER_PARAGRAPH * top.score and _paragraph(cand) in near
+                    and bool((cand.tokens & wanted) - _covered(chosen)))
             if same or adds:
                 chosen.append(cand)
         return _with_antecedents(chosen, pool)

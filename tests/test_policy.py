@@ -62,3 +62,16 @@ def test_scoped_bm25_uses_the_documents_own_word_statistics() -> None:
                               Paragraph(3, "Estonia speaks of climate.")))
     ranked = document_bm25(doc, "Which convention does Estonia urge States to join?", 3)
     assert ranked[0][0] == ("d", 2)  # "Estonia" is in every paragraph, so it decides nothing
+
+
+def test_what_someone_said_about_a_topic_needs_their_reported_words_near_that_topic() -> None:
+    from rag.answerability import reported_topic, topic_unreported
+
+    question = "What did Pope Francis say about drug trafficking?"
+    topic = reported_topic(question)
+    assert "drug" in topic
+    quoted_on_giving = ["I would like to quote Pope Francis: \u201cgiving is a duty\u201d. We must share."]
+    quoted_on_drugs = ["Pope Francis said that drug trafficking destroys the young."]
+    assert topic_unreported("Pope Francis", topic, quoted_on_giving)
+    assert not topic_unreported("Pope Francis", topic, quoted_on_drugs)
+    assert reported_topic("What did Pope Francis say?") == set()

@@ -74,3 +74,13 @@ def test_a_resolution_date_is_quoted_as_its_heading_writes_it() -> None:
                            parse_file(RESOLUTION))
     assert draft is not None
     assert "of 30 January 1976" in draft.answer and "1976-01-30" not in draft.answer
+
+
+def test_a_country_the_text_never_names_in_any_form_is_asked_about_in_vain() -> None:
+    from index.countries import countries_asked, mentions_country
+
+    assert countries_asked("Which Mexican drug cartels does he name?") == ["Mexico"]
+    assert countries_asked("What is Estonia's position on the Iran nuclear agreement?") == ["Estonia", "Iran"]
+    text = "\n".join(texts(statement("EST_72_2017")))
+    assert mentions_country(text, "Estonia") and not mentions_country(text, "Iran")
+    assert mentions_country("The Chinese delegation", "China")
