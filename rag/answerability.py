@@ -8,6 +8,7 @@ appears in none of the retrieved paragraphs means the statement talks about some
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -93,9 +94,23 @@ def _is_count(token: str, head: set[str]) -> bool:
     return not _YEAR.match(token) or bool(head & {"year", "age"})
 
 
-def tied_date(sentence: str, topic: set[str]) -> bool:
-    """`sentence` gives a date or year and names something the question is about (`topic` stems)."""
-    return bool(_DATE.search(sentence)) and (not topic or bool(topic & {stem(w) for w in words(sentence)}))
+def tied_date(sentence: str, topic: set[str], event: set[str] = frozenset()) -> bool:
+    """`sentence` gives a date or year and names something the question is about (`topic` stems), and
+    when the question asks when something happened beyond its names (`event`: "begin administering",
+    "deliver its opinion"), some word of that too: a date beside the names alone dates something else."""
+    if not _DATE.search(sentence):
+        return False
+    said = {stem(w) for w in words(sentence)}
+    return all(not wanted or any(_kin(t, w) for t in wanted for w in said) for wanted in (topic, event))
+
+
+def _kin(a: str, b: str) -> bool:
+    """Two stems of one word family ("admit" and "admiss"): equal, or sharing a prefix of four letters
+    or more that covers most of the shorter one."""
+    if a == b:
+        return True
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 4 and shared >= 0.6 * min(len(a), len(b))
 
 
 def satisfies(expect: Expect | None, text: str, question: str = "") -> bool:

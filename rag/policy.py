@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from index.countries import countries_asked, mentions_country
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import NAME, name_key, tokenize
+from index.text import NAME, name_key, names_in, tokenize
 from rag.answerability import (
     about_structure_only,
     absent_attribute,
@@ -137,7 +137,8 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
     if query.expect == "time":
         topic = set(tokenize(query.original)) - _TIME_FRAME
-        if not any(tied_date(s, topic) for s in sentences):
+        event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
+        if not any(tied_date(s, topic, event) for s in sentences):
             return "needs_date"
     return None
 

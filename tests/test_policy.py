@@ -75,3 +75,13 @@ def test_what_someone_said_about_a_topic_needs_their_reported_words_near_that_to
     assert topic_unreported("Pope Francis", topic, quoted_on_giving)
     assert not topic_unreported("Pope Francis", topic, quoted_on_drugs)
     assert reported_topic("What did Pope Francis say?") == set()
+
+
+def test_a_date_beside_the_names_alone_does_not_date_the_event_asked_about() -> None:
+    from rag.answerability import tied_date
+
+    recalled = "Recalling resolution 2145 of 27 October 1966, which terminated South Africa's Mandate over Namibia."
+    topic, event = {"south", "africa", "begin", "administer", "namibia"}, {"begin", "administer"}
+    assert tied_date(recalled, topic)  # the names and a date: enough without the event
+    assert not tied_date(recalled, topic, event)
+    assert tied_date("My country made a pledge at its admission in 1968.", {"admitt", "mauritius"}, {"admitt"})
