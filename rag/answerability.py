@@ -94,7 +94,7 @@ def _is_count(token: str, head: set[str]) -> bool:
     return not _YEAR.match(token) or bool(head & {"year", "age"})
 
 
-def tied_date(sentence: str, topic: set[str], event: set[str] = frozenset()) -> bool:
+def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset()) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
     "deliver its opinion"), some word of that too: a date beside the names alone dates something else."""
