@@ -175,7 +175,7 @@ class ExtractiveGenerator:
         chosen, reading = self._choose(query, body, documents)
         if not chosen:
             return abstain()
-        return number_citations([c.selected for c in chosen], documents, reading)
+        return number_citations([c.selected for c in chosen] + _announced_items(chosen, documents), documents, reading)
 
     def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:
         return stream_words(self.generate(query, hits, documents))
@@ -273,6 +273,27 @@ class ExtractiveGenerator:
             if lead is not None:
                 chosen.append(lead)
         return chosen
+
+
+ITEM = re.compile(r"^(\(?[a-z]{1,2}\)|\(?[ivx]{1,5}\)|[-\u2022*] )")  # "(a)", "b)", "(iv)", "- ", "• "
+MAX_ITEMS = 12
+
+
+def _announced_items(chosen: list[Scored], documents: DocumentLookup) -> list[Selected]:
+    """A paragraph that ends by announcing a list ("Demands that South Africa:") brings the items that
+    follow it ("(a) Comply ...", "(b) Release ..."), whole: an answer does not stop at the colon."""
+    items: list[Selected] = []
+    for hit in dict.fromkeys(c.selected.hit for c in chosen):
+        last = max((c.selected for c in chosen if c.selected.hit == hit), key=lambda sel: sel.end)
+        if not hit.text.rstrip().endswith(":") or last.end < len(hit.text.rstrip()):
+            continue
+        following = [p for p in documents(hit.doc_id).paragraphs if p.number > hit.paragraph][:MAX_ITEMS]
+        for rank, paragraph in enumerate(following, start=1):
+            if not ITEM.match(paragraph.text):
+                break
+            item = ParagraphHit(hit.doc_id, paragraph.number, paragraph.text, hit.score - rank * 1e-6, 0.0, 0.0)
+            items.append(Selected(item, 0, len(paragraph.text)))
+    return items
 
 
 def _repeats(sentence: Scored, said: list[frozenset[str]]) -> bool:
