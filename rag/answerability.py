@@ -39,7 +39,10 @@ _NUMBER_WORDS = frozenset([
 _SYMBOL = re.compile(r"\b[A-Z]+(?:/[\w.()-]+)+|\b(?:resolutions?|paragraphs?|articles?|no\.|session|chapter)\s+"
                      r"[\dIVXLC]+(?:\s*\(\w+\))?", re.IGNORECASE)
 _DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
-                   r"november|december|today|this year|last year|next year|yesterday|tomorrow)\b", re.IGNORECASE)
+                   r"november|december|today|this year|last year|next year|yesterday|tomorrow|"
+                   r"(a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\d+) (days?|weeks?|months?|"
+                   r"years?|decades?) ago|(last|next|this|earlier this|later this) (week|month|morning|summer|"
+                   r"spring|autumn|fall|winter|session))\b", re.IGNORECASE)
 _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"\b(which|what) (?!(?:should|do|does|did|can|could|would|will|must|are|is|were|was|have|"
                        r"has|may|might)\b)(\w+ )?(country|countries|organi[sz]ations?|agency|"
@@ -94,11 +97,16 @@ def _is_count(token: str, head: set[str]) -> bool:
     return not _YEAR.match(token) or bool(head & {"year", "age"})
 
 
-def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset()) -> bool:
+_YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d|(this|last|next) year|\w+ years? ago)\b", re.IGNORECASE)
+ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.IGNORECASE)
+
+
+def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset(),
+              year: bool = False) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
     "deliver its opinion"), some word of that too: a date beside the names alone dates something else."""
-    if not _DATE.search(sentence):
+    if not (_YEAR_DATE if year else _DATE).search(sentence):  # "in which year" is not answered by "in May"
         return False
     said = {stem(w) for w in words(sentence)}
     return all(not wanted or any(_kin(t, w) for t in wanted for w in said) for wanted in (topic, event))

@@ -40,6 +40,7 @@ ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth
 SAME_PARAGRAPH = 0.8  # a runner-up sentence from a paragraph already cited, relative to the best
 OTHER_PARAGRAPH = 0.9  # one that would add a citation
 LIST_FLOOR = 0.8  # a list item's sentence, relative to the best sentence of the answer
+FOCUS_FLOOR = 0.6  # ... or one holding the word the list is about
 WEIGHT_CACHE = 256  # documents whose word weights are kept
 HEADING_WORDS = 14  # "Third, stepping up support to developing countries' capacity building."
 HEADING_DISCOUNT = 0.85
@@ -208,7 +209,8 @@ class ExtractiveGenerator:
                 return enumerated, True
         scored = {(h.doc_id, h.paragraph): [s for s in self._scored(query, h, documents) if not skip(s)] for h in hits}
         if query.wants_list:
-            return self._list(hits, scored), False  # most relevant first; points keep the text's order
+            focus = self._focus(query, hits, scored, documents)
+            return self._list(hits, scored, focus), False  # most relevant first; points keep the text's order
         return self._focused(query, hits, scored), False
 
     def _focused(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]
@@ -239,19 +241,39 @@ class ExtractiveGenerator:
                 chosen.append(cand)
         return _with_antecedents(chosen, pool)
 
-    def _list(self, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]) -> list[Scored]:
-        """The best sentence of each retrieved paragraph that answers nearly as well as the best one,
-        plus a second that matches as well; a bare enumerated heading gives way to the sentence after it."""
+    def _focus(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]],
+               documents: DocumentLookup) -> str | None:
+        """The word a list is about: of the question's words that recur across the retrieved paragraphs,
+        the rarest in the document ("condemns" in "everything the Council condemns", not "Council")."""
+        relevant = [h for h in hits if h.paragraph != 0][: self.list_max]
+        if not relevant:
+            return None
+        self._scored(query, relevant[0], documents)  # makes sure the document's weights are known
+        document = documents(relevant[0].doc_id)
+        weights = self._weights[(document.doc_id, document.hash)]
+        spread = Counter(t for h in relevant for t in {t for s in scored[(h.doc_id, h.paragraph)] for t in s.tokens})
+        recurring = [t for t in set(tokenize(query.original)) if spread[t] >= 2]
+        return max(recurring, key=lambda t: (weights.get(t, 0.0), t), default=None)
+
+    def _list(self, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]],
+              focus: str | None = None) -> list[Scored]:
+        """The best sentence of each retrieved paragraph that answers nearly as well as the best one, or
+        that holds the list's `focus` word and answers fairly well, plus a second that matches as well; a
+        bare enumerated heading gives way to the sentence after it."""
         if not hits:
             return []
         relevant = [h for h in hits if h.paragraph != 0][: self.list_max]
         best = max((s.score for hit in relevant for s in scored[(hit.doc_id, hit.paragraph)]), default=0.0)
         chosen: list[Scored] = []
+
+        def answers(s: Scored) -> bool:  # an item must answer, not just be near
+            return s.score >= LIST_FLOOR * best or (focus in s.tokens and s.score >= FOCUS_FLOOR * best)
+
         for hit in relevant:
             ranked = [s for s in scored[(hit.doc_id, hit.paragraph)] if not _redundant(s, chosen)]
             if ranked and _is_heading(ranked[0].selected.text):
                 ranked = (_context(ranked[0], ranked) or ranked[:1]) + ranked[1:]
-            ranked = [s for s in ranked if s.score >= LIST_FLOOR * best]  # an item must answer, not just be near
+            ranked = [s for s in ranked if answers(s)]
             chosen += ranked[:1] + [s for s in ranked[1:2] if s.score >= 0.9 * ranked[0].score]
         return list(dict.fromkeys(chosen))
 

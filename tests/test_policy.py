@@ -85,3 +85,12 @@ def test_a_date_beside_the_names_alone_does_not_date_the_event_asked_about() -> 
     assert tied_date(recalled, topic)  # the names and a date: enough without the event
     assert not tied_date(recalled, topic, event)
     assert tied_date("My country made a pledge at its admission in 1968.", {"admitt", "mauritius"}, {"admitt"})
+
+
+def test_a_relative_date_answers_when_but_not_which_year() -> None:
+    from rag.answerability import tied_date
+
+    adopted = "Two days ago, we adopted the Pact for the Future."
+    assert tied_date(adopted, {"pact", "adopt"}, {"adopt"})
+    assert not tied_date(adopted, {"pact", "adopt"}, {"adopt"}, year=True)
+    assert tied_date("In 2015 we adopted the Agenda.", {"adopt"}, {"adopt"}, year=True)
