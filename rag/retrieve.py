@@ -82,6 +82,9 @@ class HybridRetriever:
         self.store, self.embedder, self.lexical, self.mode, self.fetch = store, embedder, lexical, mode, fetch
         self.reranker, self.rerank_depth = reranker, rerank_depth
         self._cache: OrderedDict[str, Document] = OrderedDict()
+        # Paragraph hashes of every document read, kept after its text leaves the LRU cache: checking that a
+        # dense hit is current then never reloads a whole document (a few KB per document, for the view's life).
+        self._hashes: dict[str, dict[int, str]] = {}
 
     def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
                  boost: dict[tuple[str, int], float] | None = None) -> list[ParagraphHit]:
@@ -105,7 +108,7 @@ class HybridRetriever:
         vector = self.embedder.embed_query(question)
         grouped: dict[tuple[str, int], list[ChunkHit]] = {}
         found = self.store.query(vector, self.fetch, doc_ids)
-        self._prefetch({hit.doc_id for hit in found})
+        self._prefetch({hit.doc_id for hit in found if hit.doc_id not in self._hashes})
         for hit in found:
             if self._is_current(hit):
                 grouped.setdefault((hit.doc_id, hit.paragraph), []).append(hit)
@@ -147,11 +150,10 @@ class HybridRetriever:
         return [(key, min(1.0, scores[key] / best_possible)) for key in ranked]
 
     def _is_current(self, hit: ChunkHit) -> bool:
-        text = self._text((hit.doc_id, hit.paragraph))
-        if text is None:
+        """The chunk's paragraph is in the committed document as it was chunked (not half-written or removed)."""
+        if hit.doc_id not in self._hashes and self._document_or_none(hit.doc_id) is None:
             return False
-        doc = self.document(hit.doc_id)
-        return doc.paragraph(hit.paragraph).hash == hit.paragraph_hash
+        return self._hashes[hit.doc_id].get(hit.paragraph) == hit.paragraph_hash
 
     def _text(self, key: tuple[str, int]) -> str | None:
         try:
@@ -176,5 +178,6 @@ class HybridRetriever:
 
     def _remember(self, documents: dict[str, Document]) -> None:
         self._cache.update(documents)
+        self._hashes.update((d.doc_id, {p.number: p.hash for p in d.citable()}) for d in documents.values())
         while len(self._cache) > CACHE_DOCUMENTS:
             self._cache.popitem(last=False)
