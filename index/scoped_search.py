@@ -12,7 +12,9 @@ more each. So a scope is searched one of two ways, and the filtered query is onl
 - **many documents**: one unfiltered query for ids and distances, its `n` widened by the share of the
   index the scope leaves out; in-scope ids (a chunk id starts with its doc id, `index.model.doc_id_of`)
   keep their order and only the first `n` are read in full. When fewer than `n` of the widened hits
-  are in scope, `query` returns None and the store runs the filtered query.
+  are in scope, `query` returns None and the store runs the filtered query. Both HNSW searches are
+  approximate: they agree on the best hits and may differ by a chunk or two near the `n`-th, where the
+  widened search is as often closer to exact search as Chroma's filtered one (`SearchPolicy.widen`).
 
 A table is read when first needed and forgotten when this process writes that document's chunks; the
 writes of other processes reach a reader through a new store, which `rag.library` opens whenever the
@@ -40,7 +42,10 @@ class SearchPolicy:
     """When a scope is searched in memory, and how far an unfiltered query is widened for it."""
 
     exact_max_docs: int = 24  # a scope of at most this many documents (~1,500 chunks) is searched in memory
-    widen: float = 2.0  # unfiltered n = n x (documents in the index / documents in scope) x this margin ...
+    # Unfiltered n = n x (documents in the index / documents in scope) x this margin. HNSW is approximate, and
+    # more so in its tail: at 4, the in-scope top 40 on 384 statements matched exact search in 52 of 60 cases
+    # (Chroma's filtered query: 47; a margin of 2: 43), and a search returning more ids explores more.
+    widen: float = 4.0
     max_wide: int = 2000  # ... up to this many ids (returning ids and distances costs ~1 ms per 100 here)
     table_docs: int = 256  # documents whose chunk tables are kept (~150 KB each: vectors, metadata, text)
 
@@ -138,7 +143,10 @@ class ScopedSearch:
             rows.setdefault(hit.doc_id, []).append((hit, vector))
         tables = {}
         for doc_id, pairs in rows.items():
-            vectors = np.asarray([v for _, v in pairs], dtype=np.float32).reshape(len(pairs), -1)
+            if not pairs:  # no chunks stored (yet): nothing to find, and nothing to ask the store for again
+                tables[doc_id] = ChunkTable((), np.zeros((0, 0), dtype=np.float32))
+                continue
+            vectors = np.asarray([v for _, v in pairs], dtype=np.float32)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             tables[doc_id] = ChunkTable(tuple(h for h, _ in pairs), vectors / np.where(norms > 0, norms, 1.0))
         return tables
