@@ -66,28 +66,26 @@ class LexicalIndex:
         keys = [(d, int(p)) for d, p in json.loads((folder / "keys.json").read_text())]
         return cls(keys, model)
 
-    def _mask(self, doc_ids: Sequence[str] | None) -> np.ndarray | None:
-        if not doc_ids:
-            return None
+    def _rows(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """The rows of these documents' paragraphs, ascending (the order ties are broken in)."""
         import numpy as np
 
-        mask = np.zeros(len(self.keys), dtype=np.float32)
-        for doc_id in doc_ids:
-            mask[self._by_doc.get(doc_id, [])] = 1.0
-        return mask
+        rows = [self._by_doc.get(doc_id, []) for doc_id in dict.fromkeys(doc_ids)]
+        return np.sort(np.fromiter((r for group in rows for r in group), dtype=np.int64))
 
     def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[tuple[str, int], float]]:
+        """The k best paragraphs with a positive score, inside `doc_ids` when given; ties go to the earlier
+        row. Only the candidates are sorted (the positive rows, in scope), not all the index's paragraphs."""
         import numpy as np
 
         tokens = [t for t in tokenize(query) if t in self._model.vocab_dict]
         if not tokens or not self.keys:
             return []
         scores = self._model.get_scores(tokens)
-        mask = self._mask(doc_ids)
-        if mask is not None:
-            scores = scores * mask
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [(self.keys[i], float(scores[i])) for i in top if scores[i] > 0]
+        rows = np.flatnonzero(scores > 0) if not doc_ids else self._rows(doc_ids)
+        rows = rows[scores[rows] > 0]
+        top = rows[np.argsort(-scores[rows], kind="stable")[:k]]
+        return [(self.keys[i], float(scores[i])) for i in top]
 
 
 def _searchable(doc: Document, number: int, text: str) -> str:

@@ -93,3 +93,8 @@ class Chunk:
     @property
     def chunk_id(self) -> str:
         return f"{self.doc_id}:{self.paragraph}:{self.index}:{content_hash(self.text, 12)}"
+
+
+def doc_id_of(chunk_id: str) -> str:
+    """The document a chunk id belongs to (the inverse of `Chunk.chunk_id`'s prefix; a doc id may hold ':')."""
+    return chunk_id.rsplit(":", 3)[0]

@@ -5,8 +5,9 @@ One class, `ChromaStore`, serves both the embedded `PersistentClient` and a `chr
 never Chroma's default embedding function) and documents (one record per document holding its
 parsed paragraphs as JSON). A document record is written last, after its chunks, and is the commit
 marker: retrieval ignores chunks whose paragraph hash is not in a committed document, so a crash
-mid-ingest never yields citations of missing paragraphs. Chroma results are converted to our own
-values in `_hits_from_result` and nowhere else.
+mid-ingest never yields citations of missing paragraphs. Chroma's chunk rows become our own values
+in `index.hits.chunk_hit` and nowhere else. A query confined to some documents goes through
+`index.scoped_search` first, which avoids Chroma's slow metadata filter when it can.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from index.errors import IndexMissingError, InputError, StoreError
+from index.hits import ChunkHit, hits_from_query
 from index.manifest import Manifest
 from index.metadata import record_metadata
 from index.model import Chunk, Document, MetaValue, Paragraph
+from index.scoped_search import ScopedSearch
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,21 +33,6 @@ log = logging.getLogger(__name__)
 CHUNKS = "speechqa_chunks"
 DOCUMENTS = "speechqa_documents"
 META_PREFIX = "m:"  # a document record's filterable metadata keys, apart from its own fields (title, hash, ...)
-
-
-@dataclass(frozen=True)
-class ChunkHit:
-    """A retrieved chunk; `score` is cosine similarity (higher is better)."""
-
-    chunk_id: str
-    doc_id: str
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    paragraph_hash: str
-    score: float
-    whole: bool = False  # the chunk holds its entire paragraph
 
 
 @dataclass(frozen=True)
@@ -142,26 +130,6 @@ def _record_meta(stored: Any) -> tuple[tuple[str, MetaValue], ...]:
     return tuple(sorted(found.items()))
 
 
-def _hits_from_result(result: dict[str, Any]) -> list[ChunkHit]:
-    """The one place Chroma query results become our values (distance -> score)."""
-    ids, metas = result["ids"][0], result["metadatas"][0]
-    texts, distances = result["documents"][0], result["distances"][0]
-    return [
-        ChunkHit(
-            chunk_id=cid,
-            doc_id=str(m["doc_id"]),
-            paragraph=int(m["paragraph"]),
-            start=int(m["start"]),
-            end=int(m["end"]),
-            text=text,
-            paragraph_hash=str(m["paragraph_hash"]),
-            score=1.0 - float(d),
-            whole=bool(m.get("whole", False)),
-        )
-        for cid, m, text, d in zip(ids, metas, texts, distances, strict=True)
-    ]
-
-
 class ChromaStore:
     """A SpeechQA index in Chroma, embedded on disk or on a `chroma run` server."""
 
@@ -173,6 +141,7 @@ class ChromaStore:
                 CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
             self._docs = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+            self._scoped = ScopedSearch(self._chunks, self._docs.count)
         except Exception as e:  # chromadb raises many unrelated types for a bad directory or server
             raise StoreError(f"Cannot open the index at {where}: {e}. Check the path or server, or rebuild with "
                              "speechqa ingest --rebuild") from e
@@ -192,6 +161,7 @@ class ChromaStore:
     def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         if not chunks:
             return
+        self._scoped.forget({c.doc_id for c in chunks})
         self._chunks.upsert(
             ids=[c.chunk_id for c in chunks],
             embeddings=embeddings,
@@ -206,6 +176,7 @@ class ChromaStore:
     def delete_stale_chunks(self, doc_id: str, keep: set[str]) -> int:
         ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
         stale = [i for i in ids if i not in keep]
+        self._scoped.forget([doc_id])
         if stale:
             self._chunks.delete(ids=stale)
         return len(stale)
@@ -215,6 +186,7 @@ class ChromaStore:
                                       "paragraphs": len(document.paragraphs), "source": document.source,
                                       "speaker": document.speaker or "", "date": document.date or ""}
         meta.update({META_PREFIX + key: value for key, value in record_metadata(document).items()})
+        self._scoped.forget([document.doc_id])  # the number of documents may change
         self._docs.upsert(ids=[document.doc_id], embeddings=[[1.0]], documents=[document_to_json(document)],
                           metadatas=[meta])
 
@@ -225,6 +197,7 @@ class ChromaStore:
         is finished by running it again.
         """
         had_record = bool(self._docs.get(ids=[doc_id], include=[])["ids"])
+        self._scoped.forget([doc_id])
         if had_record:
             self._docs.delete(ids=[doc_id])
         chunk_ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
@@ -255,12 +228,13 @@ class ChromaStore:
         return {doc_id: document_from_json(raw) for doc_id, raw in zip(got["ids"], got["documents"], strict=True)}
 
     def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]:
-        where: dict[str, Any] | None = None
-        if doc_ids:
-            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+        """The `n` nearest chunks, inside `doc_ids` when given (`index.scoped_search`, else Chroma's filter)."""
         def run() -> list[ChunkHit]:
-            return _hits_from_result(self._chunks.query(query_embeddings=[embedding], n_results=max(1, n), where=where,
-                                                        include=["documents", "metadatas", "distances"]))
+            if doc_ids:
+                hits = self._scoped.query(embedding, n, doc_ids)
+                if hits is not None:
+                    return hits
+            return self._query(embedding, n, doc_ids)
 
         if self._reconnect is None:
             return run()
@@ -270,6 +244,14 @@ class ChromaStore:
             log.info("The index changed under this reader (%s: %s); reopening it", type(e).__name__, e)
             self._reopen()
             return run()
+
+    def _query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None) -> list[ChunkHit]:
+        """Chroma's own query, filtered on `doc_id` when `doc_ids` is given."""
+        where: dict[str, Any] | None = None
+        if doc_ids:
+            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+        return hits_from_query(self._chunks.query(query_embeddings=[embedding], n_results=max(1, n), where=where,
+                                                  include=["documents", "metadatas", "distances"]))
 
     def _reopen(self) -> None:
         """An embedded client's vector index never learns of another process's writes, so its queries

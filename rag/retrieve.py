@@ -82,6 +82,9 @@ class HybridRetriever:
         self.store, self.embedder, self.lexical, self.mode, self.fetch = store, embedder, lexical, mode, fetch
         self.reranker, self.rerank_depth = reranker, rerank_depth
         self._cache: OrderedDict[str, Document] = OrderedDict()
+        # The committed hash of each paragraph a dense hit came from (None: no such paragraph), kept after its
+        # document leaves the LRU cache: checking a hit never reloads a whole document twice (~100 bytes each).
+        self._hashes: dict[tuple[str, int], str | None] = {}
 
     def retrieve(self, question: str, k: int, doc_ids: Sequence[str] | None = None,
                  boost: dict[tuple[str, int], float] | None = None) -> list[ParagraphHit]:
@@ -105,7 +108,7 @@ class HybridRetriever:
         vector = self.embedder.embed_query(question)
         grouped: dict[tuple[str, int], list[ChunkHit]] = {}
         found = self.store.query(vector, self.fetch, doc_ids)
-        self._prefetch({hit.doc_id for hit in found})
+        self._prefetch({hit.doc_id for hit in found if (hit.doc_id, hit.paragraph) not in self._hashes})
         for hit in found:
             if self._is_current(hit):
                 grouped.setdefault((hit.doc_id, hit.paragraph), []).append(hit)
@@ -147,11 +150,17 @@ class HybridRetriever:
         return [(key, min(1.0, scores[key] / best_possible)) for key in ranked]
 
     def _is_current(self, hit: ChunkHit) -> bool:
-        text = self._text((hit.doc_id, hit.paragraph))
-        if text is None:
-            return False
-        doc = self.document(hit.doc_id)
-        return doc.paragraph(hit.paragraph).hash == hit.paragraph_hash
+        """The chunk's paragraph is in the committed document as it was chunked (not half-written or removed)."""
+        key = (hit.doc_id, hit.paragraph)
+        if key not in self._hashes:
+            document = self._document_or_none(hit.doc_id)
+            if document is None:  # not committed (yet), or removed: asked again next time
+                return False
+            try:
+                self._hashes[key] = document.paragraph(hit.paragraph).hash
+            except KeyError:
+                self._hashes[key] = None
+        return self._hashes[key] == hit.paragraph_hash
 
     def _text(self, key: tuple[str, int]) -> str | None:
         try:

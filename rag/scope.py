@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from index.errors import InputError
@@ -24,6 +25,7 @@ from index.store import DocumentInfo
 
 Where = tuple[tuple[str, tuple[str, ...]], ...]  # (field, accepted values): any value of a field, every field
 Origin = Literal["filter", "question", "filter+question"]
+ACCEPTED_CACHE = 4096  # (field, values asked for) pairs whose matching stored values a catalogue remembers
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ def parse_where(items: Iterable[str] | Mapping[str, Any] | None) -> Where:
 
 
 def aliases(value: MetaValue, person: bool = False, min_chars: int = 4) -> set[str]:
+    """The forms a question may use for a metadata value (see `_alias_forms`)."""
+    return set(_alias_forms(value, person, min_chars))
+
+
+@lru_cache(maxsize=8192)  # an archive has a few thousand distinct names; every question looks them up again
+def _alias_forms(value: MetaValue, person: bool = False, min_chars: int = 4) -> frozenset[str]:
     """The forms a question may use for a metadata value, lower-cased: the value itself, the part before a
     parenthesis or comma ("Iran (Islamic Republic of)" -> "iran"), the name after the last " of "
     ("Federative Republic of Brazil" -> "brazil"), and for a person the name without honorifics and the
@@ -101,13 +109,13 @@ def aliases(value: MetaValue, person: bool = False, min_chars: int = 4) -> set[s
         forms.add(" ".join(words))
         if len(words) > 1:
             forms.add(words[-1])
-    return {f.lower() for f in forms if f and (f == text or len(f) >= min_chars)}
+    return frozenset(f.lower() for f in forms if f and (f == text or len(f) >= min_chars))
 
 
 def value_matches(wanted: str, value: MetaValue, person: bool = False) -> bool:
     """A filter value matches a stored value when equal, or equal to one of its short forms (ignoring case)."""
     want = " ".join(wanted.split()).lower()
-    return want == str(value).lower() or want in aliases(value, person)
+    return want == str(value).lower() or want in _alias_forms(value, person)
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,13 @@ class Catalogue:
     def __init__(self, documents: Sequence[DocumentInfo], policy: ScopePolicy = ScopePolicy()) -> None:
         self.policy = policy
         self.meta = {d.doc_id: d.meta for d in documents}
+        self._ids = sorted(self.meta)
         self._forms = self._name_forms()
+        # Derived once per catalogue (it never changes; a changed index gets a new one): every question
+        # resolves its scope against them, and at archive size recomputing them cost ~20 ms a question.
+        self._values: dict[str, list[str]] = {}
+        self._accepted: dict[tuple[str, tuple[str, ...]], frozenset[MetaValue]] = {}
+        self._name_fields: tuple[str, ...] | None = None
 
     def _name_forms(self) -> dict[str, dict[str, set[str]]]:
         """field -> lower-cased form -> the stored values (as text) it names (the forms a question may use)."""
@@ -134,30 +148,42 @@ class Catalogue:
                 if value is None or value == "":
                     continue
                 person = field in self.policy.person_fields
-                for form in aliases(value, person, self.policy.min_alias_chars):
+                for form in _alias_forms(value, person, self.policy.min_alias_chars):
                     forms.setdefault(field, {}).setdefault(form, set()).add(str(value))
         return forms
 
     def name_fields(self) -> tuple[str, ...]:
         """The declared fields whose values are names rather than numbers (country, speaker, not year)."""
-        return tuple(f for f in self.policy.named_fields if not all(v.isdigit() for v in self.values(f)))
+        if self._name_fields is None:
+            self._name_fields = tuple(f for f in self.policy.named_fields
+                                      if not all(v.isdigit() for v in self.values(f)))
+        return self._name_fields
 
     def values(self, field: str) -> list[str]:
-        return sorted({str(m[field]) for m in self.meta.values() if field in m})
+        if field not in self._values:
+            self._values[field] = sorted({str(m[field]) for m in self.meta.values() if field in m})
+        return list(self._values[field])
 
     def resolve(self, where: Where, within: Sequence[str] | None = None) -> tuple[str, ...]:
         """The doc ids (sorted) whose metadata matches every field of `where`, inside `within` when given."""
-        ids = within if within else sorted(self.meta)
-        return tuple(d for d in ids if self._matches(self.meta.get(d, {}), where))
+        ids = within if within else self._ids
+        accepted = [(field, self._accepted_values(field, wanted)) for field, wanted in where]
+        return tuple(d for d in ids if self._matches(self.meta.get(d, {}), accepted))
 
-    def _matches(self, meta: Mapping[str, MetaValue], where: Where) -> bool:
-        for field, wanted in where:
-            if field not in meta:
-                return False
+    def _accepted_values(self, field: str, wanted: tuple[str, ...]) -> frozenset[MetaValue]:
+        """The stored values of `field` that one of `wanted` names (each distinct value checked once)."""
+        key = (field, wanted)
+        if key not in self._accepted:
+            if len(self._accepted) >= ACCEPTED_CACHE:  # filters typed by users: keep the memory bounded
+                self._accepted.clear()
             person = field in self.policy.person_fields
-            if not any(value_matches(w, meta[field], person) for w in wanted):
-                return False
-        return True
+            present = {m[field] for m in self.meta.values() if field in m}
+            self._accepted[key] = frozenset(v for v in present if any(value_matches(w, v, person) for w in wanted))
+        return self._accepted[key]
+
+    @staticmethod
+    def _matches(meta: Mapping[str, MetaValue], accepted: Sequence[tuple[str, frozenset[MetaValue]]]) -> bool:
+        return all(field in meta and meta[field] in accepted_values for field, accepted_values in accepted)
 
     def check_fields(self, where: Where) -> None:
         """Refuse a field no document has, naming those that exist."""
