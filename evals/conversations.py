@@ -111,6 +111,10 @@ def run_conversations(assistant: Assistant, conversations: Sequence[Conversation
                 agrees = same_decision(answer, fresh)
                 asked = () if fresh.abstained else tuple(strip_markers(s) for s in split_sentences(fresh.answer))
             score = score_item(_with_history(turn.item, history), answer, texts, k)
+            # a sentence from a gold paragraph of this turn is what the turn asks for, even if said before
+            gold = {(g.doc_id, g.paragraph) for g in turn.item.gold_paragraphs}
+            asked += tuple(strip_markers(s) for c in answer.citations if (c.doc_id, c.paragraph) in gold
+                           for s in split_sentences(c.quote))
             problems = reading_problems(answer, said, asked)
             results.append(TurnResult(conversation.id, turn.kind, score, agrees, problems))
             history += [Turn("user", turn.item.question), Turn("assistant", answer.answer)]

@@ -97,7 +97,7 @@ def _is_count(token: str, head: set[str]) -> bool:
     return not _YEAR.match(token) or bool(head & {"year", "age"})
 
 
-_YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d|(this|last|next) year|\w+ years? ago)\b", re.IGNORECASE)
+_YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.IGNORECASE)
 
 

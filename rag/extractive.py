@@ -25,7 +25,7 @@ from index.sentences import split_sentences
 from index.text import leans_back, names_in, tokenize
 from rag.answerability import satisfies
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
-from rag.question import Query, Turn
+from rag.question import Query, Turn, own_topic
 from rag.retrieve import ParagraphHit
 
 MIN_CONTENT_WORDS = 3  # "Mr. President," and "Thank you." carry no answer
@@ -186,18 +186,26 @@ class ExtractiveGenerator:
         """The sentences, and whether they read in the statement's order (lists) or best first.
 
         A follow-up asks for something new: sentences the conversation already quoted are left out,
-        unless nothing else is left. A new question opens with the sentence it would open with if asked
-        fresh, even one the previous answer gave; only its other sentences leave out what was just said.
+        unless nothing else is left or its own words point at one of them ("and per-capita income?"
+        after an answer that mentioned it); "what else" never repeats. A new question opens with the
+        sentence it would open with if asked fresh. Sentences after the opening leave out what was said.
         """
         earlier = query.said if query.is_follow_up else query.last_answer
-        if earlier and query.is_follow_up:
-            said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)]
+        said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)] if earlier else []
+        if said and query.is_follow_up:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
-            if chosen or query.follow == "more":  # "what else" with nothing new: nothing to add
+            if query.follow == "more":  # "what else" with nothing new: nothing to add
                 return chosen, reading
-        chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
-        if earlier and chosen:  # a new question opens as it would asked fresh, even with what was just said
-            said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)]
+            best, best_reading = self._choose_any(query, hits, documents, lambda s: False)
+            own = own_topic(query.original)
+            if chosen and not (best and own & (best[0].tokens - chosen[0].tokens)):
+                return chosen, reading
+            # nothing new, or the follow-up's own words point at a sentence already given ("and per-capita
+            # income?"): it is asked for again
+            chosen, reading = best, best_reading
+        else:
+            chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
+        if said and chosen:  # the opening answers the question; the rest leaves out what was said
             chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
         return chosen, reading
 

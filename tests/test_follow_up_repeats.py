@@ -1,0 +1,33 @@
+"""A follow-up whose own words point at a sentence already given gets it again; "what else" never does."""
+
+from __future__ import annotations
+
+from index.parse import parse_text
+from rag.extractive import ExtractiveGenerator
+from rag.question import Turn, analyse
+from rag.retrieve import ParagraphHit
+
+TEXT = ("Over the past decade, we have reduced the poverty rate from 31.5 per cent to 20.5 per cent. "
+        "Our per-capita income jumped more than threefold, to $2,227, in only a decade.\n"
+        "Bangladesh has made impressive progress in the socioeconomic sphere and in women's empowerment. "
+        "The infant mortality rate was reduced by half in the same period.\n")
+PREVIOUS = ("Over the past decade, we have reduced the poverty rate from 31.5 per cent to 20.5 per cent. [1] "
+            "Our per-capita income jumped more than threefold, to $2,227, in only a decade. [1]")
+
+
+def ask(question: str) -> str:
+    document = parse_text(TEXT, "bgd")
+    hits = [ParagraphHit("bgd", p.number, p.text, 1.0 - 0.05 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", "How much has Bangladesh cut its poverty rate over the past decade?"),
+               Turn("assistant", PREVIOUS)]
+    return ExtractiveGenerator().generate(analyse(question, history), hits, lambda doc_id: document).answer
+
+
+def test_a_follow_up_naming_what_was_said_gets_that_sentence_again() -> None:
+    assert ask("and per-capita income?").startswith("Our per-capita income jumped")
+
+
+def test_what_else_gives_only_what_was_not_said() -> None:
+    answer = ask("What other progress does she point to?")
+    assert "per-capita" not in answer and "poverty rate" not in answer
+    assert "progress in the socioeconomic sphere" in answer or "infant mortality" in answer
