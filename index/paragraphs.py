@@ -22,9 +22,10 @@ _PAGE_NUMBER = re.compile(r"\d{1,4}")
 _BULLETS = ("- ", "* ", "\u2022 ")
 _HYPHEN_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_START = re.compile(r"[^\W\d_]+")
-# A running page header or footer of a printed record: a document symbol and/or a date, alone on a line
-# ("A/70/PV.15 28/09/2015"). It interrupts the paragraph it falls in.
-_SYMBOL_OR_DATE = r"(?:[A-Z]{1,4}(?:/[A-Z0-9.\-]+)+|\d{1,2}/\d{1,2}/\d{2,4})"
+# A running page header or footer of a printed record: a document symbol, a date, a page of pages and a
+# job number, alone on a line ("A/70/PV.15 28/09/2015", "18/54 15-29562"). It interrupts the paragraph
+# it falls in.
+_SYMBOL_OR_DATE = r"(?:[A-Z]{1,4}(?:/[A-Z0-9.\-]+)+|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,4}/\d{1,4}|\d{2}-\d{5})"
 _RUNNING_HEADER = re.compile(rf"{_SYMBOL_OR_DATE}(?:\s+{_SYMBOL_OR_DATE})*")
 _LETTERED_ITEM = re.compile(r"[a-z]{1,4}[).]\s")  # "a) ...", "iv. ...": an item, not a continuation
 

@@ -127,6 +127,7 @@ def test_running_headers_and_broken_lines_are_mended() -> None:
     text = ("First paragraph.\nSecond paragraph.\nThird paragraph.\n"
             "The Government is committed to enhancing regional engagement and\n"
             "A/70/PV.15 28/09/2015\n"
+            "18/54 15-29562\n"
             "building constructive relationships.\n"
             "a) an item stays an item;\n"
             "Next paragraph.")
