@@ -24,7 +24,7 @@ from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, Timed, abstain, stream_words
 from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
-from rag.question import Query, Turn, analyse, is_injection
+from rag.question import Query, Turn, analyse, is_injection, without_name
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
 from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
@@ -108,6 +108,8 @@ class Assistant:
         scope = self._scope(doc_ids)
         found, query = self._archive_scope(query, scope, where)
         scope = list(found.doc_ids) if found is not None else scope
+        if found is None and scope and len(scope) == 1:
+            query = self._without_own_name(query, scope[0])
         depth = k or self.top_k
         hits: list[ParagraphHit] = []
         pieces: Iterator[str | Draft] | None = None
@@ -163,6 +165,14 @@ class Assistant:
         if found is None or found.origin == "filter":
             return found, query
         return found, replace(query, standalone=catalogue.unnamed(query.standalone, {*skip, *(f for f, _ in clause)}))
+
+    def _without_own_name(self, query: Query, doc_id: str) -> Query:
+        """Asked of one statement, its own country's name ("How does Estonia's statement ...") points at
+        every paragraph alike: retrieval and the checks read the question without it."""
+        country = self._profile(doc_id).country
+        if not country:
+            return query
+        return replace(query, standalone=without_name(query.standalone, country))
 
     def _across(self, query: Query, found: Scope | None, scope: list[str] | None, depth: int
                 ) -> tuple[list[ParagraphHit], Iterator[str | Draft] | None]:

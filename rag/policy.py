@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.countries import countries_asked, mentions_country
+from index.countries import countries_asked, mentions_country, own_country
 from index.model import Document
 from index.sentences import split_sentences
 from index.text import NAME, name_key, names_in, tokenize
@@ -73,6 +73,7 @@ class Profile:
     vocabulary: frozenset[str]  # its content tokens (as `tokenize` gives them)
     identity: frozenset[str]  # names that stand for the document itself: speaker, title, names used throughout
     text: str = ""  # its whole text, to look a country up in any of its forms
+    country: str | None = None  # the country it speaks for, as it writes the name (`index.countries`)
 
 
 def profile(document: Document, policy: AnswerPolicy) -> Profile:
@@ -84,7 +85,9 @@ def profile(document: Document, policy: AnswerPolicy) -> Profile:
     floor = max(2, policy.identity_share * len(document.paragraphs))
     common = {n for n, count in spread.items() if count >= floor}
     own = {name_key(n) for n in NAME.findall(" ".join([document.title, document.speaker or ""]))}
-    return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs))
+    texts = [p.text for p in document.paragraphs]
+    country = str(document.meta.get("country") or "") or own_country(texts, document.doc_id.upper())
+    return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs), country or None)
 
 
 def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequence[Profile],

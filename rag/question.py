@@ -195,3 +195,12 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         said=" ".join(strip_markers(a) for a in answers),
         last_answer=strip_markers(answers[-1]) if answers else "",
     )
+
+
+def without_name(text: str, name: str) -> str:
+    """`text` without `name` (a statement's own country, which every paragraph shares):
+    "How does Estonia's statement ..." -> "How does the statement ...", "the Bangladesh statement" ->
+    "the statement", "What did Estonia and Singapore launch?" -> "What did and Singapore launch?"."""
+    own = re.compile(rf"\b(?P<the>the )?{re.escape(name)}(?P<possessive>'s|\u2019s)?(?!\w)")
+    plain = own.sub(lambda m: "the" if m.group("possessive") or m.group("the") else "", text)
+    return re.sub(r"\s{2,}", " ", plain).strip()

@@ -84,3 +84,14 @@ def test_a_country_the_text_never_names_in_any_form_is_asked_about_in_vain() -> 
     text = "\n".join(texts(statement("EST_72_2017")))
     assert mentions_country(text, "Estonia") and not mentions_country(text, "Iran")
     assert mentions_country("The Chinese delegation", "China")
+
+
+def test_a_statements_own_country_is_taken_out_of_what_retrieval_reads() -> None:
+    from rag.question import without_name
+
+    assert without_name("How does Estonia's statement characterise terrorism?", "Estonia") == \
+        "How does the statement characterise terrorism?"
+    assert without_name("What does the Bangladesh statement say about Afghanistan?", "Bangladesh") == \
+        "What does the statement say about Afghanistan?"
+    assert without_name("What did Estonia and Singapore launch?", "Estonia") == "What did and Singapore launch?"
+    assert without_name("What did Estonians say?", "Estonia") == "What did Estonians say?"
