@@ -21,6 +21,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # vectors to float precision, "int8" quantises the dense layers (cheaper; quality measured in docs/ARCHIVE.md).
 # Queries are always encoded in float.
 PassageEncoder = Literal["float", "int8"]
+DEFAULT_PASSAGE_ENCODER: PassageEncoder = "int8"
 
 
 class Embedder(Protocol):

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embed import Embedder, PassageEncoder, SentenceTransformerEmbedder, resolve_model
+from index.embed import DEFAULT_PASSAGE_ENCODER, Embedder, PassageEncoder, SentenceTransformerEmbedder, resolve_model
 from index.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -294,7 +294,7 @@ def query_embedder(name: str) -> Embedder:
 PASSAGE_WORKERS = 2  # batches encoded at once, one ONNX Runtime thread each: the machine's two cores
 
 
-def passage_embedder(name: str, precision: PassageEncoder = "float") -> Embedder:
+def passage_embedder(name: str, precision: PassageEncoder = DEFAULT_PASSAGE_ENCODER) -> Embedder:
     """The encoder for ingestion: the torch-free one on ONNX Runtime when it runs this model ("float": the same
     vectors as sentence-transformers to float precision; "int8": quantised dense layers, cheaper, measured by
     `speechqa bench`), batches in parallel, else sentence-transformers, which beats the numpy forward pass on

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
-from index.embed import DEFAULT_MODEL, PassageEncoder
+from index.embed import DEFAULT_MODEL, DEFAULT_PASSAGE_ENCODER, PassageEncoder
 from index.errors import InputError
 
 GeneratorName = Literal["extractive", "llm"]
@@ -31,7 +31,7 @@ class Settings:
     index_dir: Path = field(default_factory=default_index_dir)
     chroma_url: str | None = None
     embedding_model: str = DEFAULT_MODEL
-    passage_encoder: PassageEncoder = "int8"  # how ingestion encodes passages; queries are always float
+    passage_encoder: PassageEncoder = DEFAULT_PASSAGE_ENCODER  # ingestion's encoder; queries are always float
     top_k: int = 5
     retrieval: RetrievalMode = "hybrid"
     generator: GeneratorName = "extractive"
