@@ -129,8 +129,9 @@ class BertEmbedder:
 
     `precision` "int8" asks for the quantised encoder graph (the float graph, then numpy, when ONNX Runtime
     refuses it; `precision_used` says which ran). `threads` is ONNX Runtime's per call; `workers` > 1 runs
-    that many batches at once, each on its own threads, which costs less CPU per text than splitting every
-    product across threads (long passage lists only: a query is one batch).
+    that many batches at once, each on its own threads, instead of handing every product of one batch
+    between threads (less CPU per text in two of three measurements, and wall time when cores are free;
+    docs/ARCHIVE.md). Long passage lists only: a query is one batch.
     """
 
     def __init__(self, name: str, spec: BertSpec, accelerate: bool = True, precision: PassageEncoder = "float",
