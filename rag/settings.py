@@ -31,7 +31,7 @@ class Settings:
     index_dir: Path = field(default_factory=default_index_dir)
     chroma_url: str | None = None
     embedding_model: str = DEFAULT_MODEL
-    passage_encoder: PassageEncoder = DEFAULT_PASSAGE_ENCODER  # ingestion's encoder; queries are always float
+    passage_encoder: PassageEncoder = DEFAULT_PASSAGE_ENCODER  # ingestion's encoder; queries: float
     top_k: int = 5
     retrieval: RetrievalMode = "hybrid"
     generator: GeneratorName = "extractive"
