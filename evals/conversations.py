@@ -205,11 +205,11 @@ def run_conversation_set(folder: Path, split: str, config: Any, settings: Any, i
                          ) -> tuple[list[TurnResult], dict[str, Any]]:
     """Ingest the conversations' documents into an index (temporary by default) and run every turn."""
     from evals.run import index_location, ingest, open_assistant, paragraph_texts
-    from index.embed import SentenceTransformerEmbedder
+    from index.fast_embed import passage_embedder
 
     conversations, sources, _ = load_conversations(folder, split)
     with index_location(index_dir) as where:
-        ingest(where, SentenceTransformerEmbedder(settings.embedding_model), config.chunker, sources)
+        ingest(where, passage_embedder(settings.embedding_model, settings.passage_encoder), config.chunker, sources)
         assistant = open_assistant(where, config, settings)
         results = run_conversations(assistant, conversations, config.k, paragraph_texts(assistant), progress)
     return results, summarize_turns(results)

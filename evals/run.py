@@ -196,12 +196,14 @@ def evaluate(assistant: Assistant, items: Sequence[GoldItem], config: RunConfig,
 def run_gold(items: Sequence[GoldItem], config: RunConfig, settings: Settings, run: dict[str, Any],
              sources: Sequence[Path] = (), index_dir: Path | None = None,
              progress: Progress | None = None) -> Evaluation:
-    """Ingest `sources` into `index_dir` (a temporary index by default) and evaluate `items` there."""
-    from index.embed import SentenceTransformerEmbedder
+    """Ingest `sources` into `index_dir` (a temporary index by default) with the passage encoder users ingest
+    with (`settings.passage_encoder`) and evaluate `items` there."""
+    from index.fast_embed import passage_embedder
 
     with index_location(index_dir) as where:
         if sources:
-            ingest(where, SentenceTransformerEmbedder(settings.embedding_model), config.chunker, sources)
+            ingest(where, passage_embedder(settings.embedding_model, settings.passage_encoder), config.chunker, sources)
+        run = {**run, "passage_encoder": settings.passage_encoder}
         return evaluate(open_assistant(where, config, settings), items, config, run, progress=progress)
 
 

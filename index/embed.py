@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from index.errors import InputError
 
@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# How ingestion encodes passages (`index.fast_embed.passage_embedder`): "float" gives sentence-transformers'
+# vectors to float precision, "int8" quantises the dense layers: 1.2x less CPU, but one item worse on the
+# archive gold set and on the unseen tune split (docs/ARCHIVE.md), so it is not the default. Queries are
+# always encoded in float.
+PassageEncoder = Literal["float", "int8"]
+DEFAULT_PASSAGE_ENCODER: PassageEncoder = "float"
 
 
 class Embedder(Protocol):

@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.embed import Embedder, SentenceTransformerEmbedder, resolve_model
+from index.embed import DEFAULT_PASSAGE_ENCODER, Embedder, PassageEncoder, SentenceTransformerEmbedder, resolve_model
 from index.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -124,10 +125,20 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 
 
 class BertEmbedder:
-    """Mean-pooled, normalised BERT sentence embeddings without torch: ONNX Runtime, else numpy."""
+    """Mean-pooled, normalised BERT sentence embeddings without torch: ONNX Runtime, else numpy.
 
-    def __init__(self, name: str, spec: BertSpec, accelerate: bool = True) -> None:
+    `precision` "int8" asks for the quantised encoder graph (the float graph, then numpy, when ONNX Runtime
+    refuses it; `precision_used` says which ran). `threads` is ONNX Runtime's per call; `workers` > 1 runs
+    that many batches at once, each on its own threads, instead of handing every product of one batch
+    between threads (less CPU per text in two of three measurements, and wall time when cores are free;
+    docs/ARCHIVE.md). Long passage lists only: a query is one batch.
+    """
+
+    def __init__(self, name: str, spec: BertSpec, accelerate: bool = True, precision: PassageEncoder = "float",
+                 threads: int | None = None, workers: int = 1) -> None:
         self.name, self.spec, self.accelerate = name, spec, accelerate
+        self.precision, self.threads, self.workers = precision, threads, max(1, workers)
+        self.precision_used: str = "numpy"
         self._weights: dict[str, np.ndarray] | None = None
         self._numpy: dict[str, np.ndarray] | None = None
         self._tokenizer: Any = None
@@ -155,20 +166,41 @@ class BertEmbedder:
             self._tokenizer = tokenizer
             self._weights = load_file(str(self.spec.folder / "model.safetensors"))
             if self.accelerate:
-                from index.onnx_embed import onnx_encoder, ort_errors
+                from index.onnx_embed import ort_errors
 
-                self._encoder, self._errors = onnx_encoder(self.spec, self._weights), ort_errors()
+                self._encoder, self._errors = self._session(self._weights), ort_errors()
         return self._weights, self._tokenizer
+
+    def _session(self, weights: dict[str, np.ndarray]) -> Any:
+        """The asked precision's ONNX session, else the float one, else None (numpy)."""
+        from index.onnx_embed import onnx_encoder
+
+        for precision in dict.fromkeys((self.precision, "float")):
+            encoder = onnx_encoder(self.spec, weights, self.threads, precision)
+            if encoder is not None:
+                self.precision_used = precision
+                return encoder
+        return None
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            out[rows] = self._embed_batch([texts[i] for i in rows])
+        encoded = self._map(lambda rows: self._embed_batch([texts[i] for i in rows]), batches)
+        for rows, vectors in zip(batches, encoded, strict=True):
+            out[rows] = vectors
         return out
+
+    def _map(self, embed: Any, batches: list[list[int]]) -> Any:
+        """`embed` over the batches, `workers` at a time when ONNX Runtime runs them (it releases the GIL;
+        the numpy pass limits BLAS to one thread process-wide, so it stays serial)."""
+        self._load()
+        if self.workers == 1 or len(batches) == 1 or self._encoder is None:
+            return map(embed, batches)
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="speechqa-embed") as pool:
+            return list(pool.map(embed, batches))
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
@@ -260,13 +292,17 @@ def query_embedder(name: str) -> Embedder:
     return BertEmbedder(name, spec)
 
 
-def passage_embedder(name: str) -> Embedder:
-    """The encoder for ingestion: the torch-free one on ONNX Runtime when it runs this model (the same vectors
-    as sentence-transformers to float precision, measured by `speechqa bench`, and faster on passages too),
-    else sentence-transformers, which beats the numpy forward pass on long batches."""
+PASSAGE_WORKERS = 2  # batches encoded at once, one ONNX Runtime thread each: the machine's two cores
+
+
+def passage_embedder(name: str, precision: PassageEncoder = DEFAULT_PASSAGE_ENCODER) -> Embedder:
+    """The encoder for ingestion: the torch-free one on ONNX Runtime when it runs this model ("float": the same
+    vectors as sentence-transformers to float precision; "int8": quantised dense layers, cheaper, measured by
+    `speechqa bench`), batches in parallel, else sentence-transformers, which beats the numpy forward pass on
+    long batches."""
     spec = spec_for(name)
     if spec is not None:
-        embedder = BertEmbedder(name, spec)
+        embedder = BertEmbedder(name, spec, precision=precision, threads=1, workers=PASSAGE_WORKERS)
         if embedder.accelerated:
             return embedder
     return SentenceTransformerEmbedder(name)

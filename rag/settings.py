@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
-from index.embed import DEFAULT_MODEL
+from index.embed import DEFAULT_MODEL, DEFAULT_PASSAGE_ENCODER, PassageEncoder
 from index.errors import InputError
 
 GeneratorName = Literal["extractive", "llm"]
@@ -31,6 +31,7 @@ class Settings:
     index_dir: Path = field(default_factory=default_index_dir)
     chroma_url: str | None = None
     embedding_model: str = DEFAULT_MODEL
+    passage_encoder: PassageEncoder = DEFAULT_PASSAGE_ENCODER  # ingestion's encoder; queries: float
     top_k: int = 5
     retrieval: RetrievalMode = "hybrid"
     generator: GeneratorName = "extractive"
@@ -128,6 +129,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         index_dir=_index_dir(env),
         chroma_url=env.get("SPEECHQA_CHROMA_URL") or None,
         embedding_model=env.get("SPEECHQA_EMBEDDING_MODEL") or DEFAULT_MODEL,
+        passage_encoder=_choice(env, "SPEECHQA_PASSAGE_ENCODER", Settings.passage_encoder, PassageEncoder),
         top_k=_positive_int(env, "SPEECHQA_TOP_K", 5),
         retrieval=_choice(env, "SPEECHQA_RETRIEVAL", "hybrid", RetrievalMode),
         generator=_choice(env, "SPEECHQA_GENERATOR", "extractive", GeneratorName),

@@ -207,7 +207,7 @@ def test_the_cli_lists_filters_and_shows_the_scope(archive_index: Path, capsys: 
     assert capsys.readouterr().out.startswith("Scope: country=Japan (1 statement)")
 
 
-def test_passages_through_the_fast_encoder_match_sentence_transformers(embedder) -> None:
+def test_passages_through_the_float_encoder_match_sentence_transformers(embedder) -> None:
     import numpy as np
 
     from index.chunk import chunk_document
@@ -215,7 +215,7 @@ def test_passages_through_the_fast_encoder_match_sentence_transformers(embedder)
     from index.parse import parse_file
 
     texts = [c.text for c in chunk_document(parse_file(ARCHIVE / ARCHIVE_FILES[1]))]
-    fast = passage_embedder(embedder.name)
+    fast = passage_embedder(embedder.name, "float")  # int8: tests/test_passage_encoder.py
     assert type(fast).__name__ == "BertEmbedder"
     cosine = (embedder.embed(texts, batch_size=16) * fast.embed(texts, batch_size=16)).sum(axis=1)
     assert float(np.min(cosine)) > 0.999

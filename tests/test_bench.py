@@ -37,4 +37,9 @@ def test_quick_bench_writes_every_section(tmp_path: Path) -> None:
     assert results["ingestion"]["reingest_unchanged"]["unchanged"] == results["ingestion"]["documents"] == 1
     assert set(results["growth"]) == {"speech"} and results["growth"]["speech"]["vectors"] == "real"
     assert {"cold_ratio", "warm_speech_ratio", "ingest_efficiency_wall", "reingest_speedup"} <= set(results["targets"])
+    encoders = results["ingestion"]["encoders"]  # every passage encoder timed on the same chunks
+    assert {"sentence_transformers_batch16", "onnx_float_batch16", "onnx_int8_batch16"} <= set(encoders["rows"])
+    assert encoders["int8_encoder"] == "int8" and encoders["int8_vs_float"]["mean_cosine"] > 0.98
+    assert {"float_passage_min_cosine", "int8_passage_mean_cosine"} <= set(results["targets"])
     assert "cold start to first answer" in done.stdout and str(out) in done.stdout
+    assert "passage encoders on the same" in done.stdout

@@ -53,7 +53,7 @@ def test_without_onnx_runtime_the_numpy_pass_answers(monkeypatch: pytest.MonkeyP
 
 def test_a_graph_onnx_runtime_refuses_is_logged_and_the_numpy_pass_answers(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, numpy_vectors: np.ndarray) -> None:
-    monkeypatch.setattr(onnx_embed, "graph_bytes", lambda spec, weights: b"\x08\x07 not a model")
+    monkeypatch.setattr(onnx_embed, "graph_bytes", lambda spec, weights, precision="float": b"\x08\x07 not a model")
     with caplog.at_level(logging.WARNING, logger="index.onnx_embed"):
         fallback = embedder()
         assert not fallback.accelerated

@@ -31,7 +31,7 @@ def run_ingest(settings, paths: list[Path], rebuild: bool, metadata: Path | None
     store = open_store(settings.index_dir, settings.chroma_url, settings.chroma_timeout_s)
     if rebuild:
         store.reset()
-    embedder = passage_embedder(settings.embedding_model)
+    embedder = passage_embedder(settings.embedding_model, settings.passage_encoder)
     if bar is not None:
         bar.set_description("loading the model")
         embedder.embed(["warm up"])  # the model loads here, under the bar, not silently inside the first file
