@@ -43,6 +43,17 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b")
 
 
+def country_code(file_name: str) -> str | None:
+    """The ISO 3166 alpha-3 code a file is named by ("EST" in "EST_72_2017.txt"), if any."""
+    codes = set(_forms().values())
+    return next((c for c in CODE.findall(file_name) if c in codes), None)
+
+
+def code_of(name: str) -> str | None:
+    """The alpha-3 code of a country name as `countries_named` or `countries_asked` give it."""
+    return _forms().get(name)
+
+
 def countries_named(text: str) -> list[str]:
     """The country names in `text`, as written, in order."""
     return [m.group(0) for m in _pattern().finditer(text)]
@@ -63,9 +74,9 @@ def own_country(paragraphs: Sequence[str], file_name: str = "") -> str | None:
         spread.update({_forms()[n] for n in names})
         for name in names:
             written.setdefault(_forms()[name], Counter())[name] += 1
-    coded = [code for code in CODE.findall(file_name) if code in written]
-    if coded:
-        return written[coded[0]].most_common(1)[0][0]
+    code = country_code(file_name)
+    if code is not None:  # the file names its country: the text's name for it, or none if it never writes it
+        return written[code].most_common(1)[0][0] if code in written else None
     ranked = spread.most_common(2)
     if not ranked or ranked[0][1] < LEAD or (len(ranked) > 1 and ranked[1][1] * LEAD_RATIO > ranked[0][1]):
         return None

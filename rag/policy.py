@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.countries import countries_asked, mentions_country, own_country
+from index.countries import code_of, countries_asked, country_code, mentions_country, own_country
 from index.model import Document
 from index.sentences import split_sentences
 from index.text import NAME, name_key, names_in, tokenize
@@ -74,6 +74,7 @@ class Profile:
     identity: frozenset[str]  # names that stand for the document itself: speaker, title, names used throughout
     text: str = ""  # its whole text, to look a country up in any of its forms
     country: str | None = None  # the country it speaks for, as it writes the name (`index.countries`)
+    code: str | None = None  # that country's ISO code, also when only its file name or metadata gives it
 
 
 def profile(document: Document, policy: AnswerPolicy) -> Profile:
@@ -86,8 +87,10 @@ def profile(document: Document, policy: AnswerPolicy) -> Profile:
     common = {n for n, count in spread.items() if count >= floor}
     own = {name_key(n) for n in NAME.findall(" ".join([document.title, document.speaker or ""]))}
     texts = [p.text for p in document.paragraphs]
-    country = str(document.meta.get("country") or "") or own_country(texts, document.doc_id.upper())
-    return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs), country or None)
+    listed = str(document.meta.get("country") or "")
+    country = listed or own_country(texts, document.doc_id.upper())
+    code = country_code(document.doc_id.upper()) or (code_of(listed) if listed else None)
+    return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs), country or None, code)
 
 
 def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequence[Profile],
@@ -112,7 +115,9 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
         return f"not_in_text: {missing[0]}"
     # a country the documents never name in any form ("Mexican" cartels, "the Iran agreement") is not a
     # paraphrase, however close the passages: no dense exemption
-    absent = [c for c in countries_asked(query.standalone) if not any(mentions_country(p.text, c) for p in profiles)]
+    absent = [c for c in countries_asked(query.standalone)
+              if not any(mentions_country(p.text, c) or (p.code is not None and code_of(c) == p.code)
+                         for p in profiles)]
     if absent and profiles:
         return f"not_in_text: {absent[0]}"
     sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]

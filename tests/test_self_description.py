@@ -95,3 +95,15 @@ def test_a_statements_own_country_is_taken_out_of_what_retrieval_reads() -> None
         "What does the statement say about Afghanistan?"
     assert without_name("What did Estonia and Singapore launch?", "Estonia") == "What did and Singapore launch?"
     assert without_name("What did Estonians say?", "Estonia") == "What did Estonians say?"
+
+
+def test_a_statement_that_never_writes_its_own_name_still_speaks_for_its_file_names_country() -> None:
+    from index.countries import code_of, country_code
+    from rag.policy import AnswerPolicy, profile
+
+    document = statement("COL_77_2022")
+    assert "Colombia" not in "\n".join(texts(document))  # "my country", never its name
+    assert own_country(texts(document), "COL_77_2022.txt") is None  # not the country it names most
+    assert country_code("COL-77-2022") == "COL" and code_of("Colombia") == "COL"
+    own = profile(document, AnswerPolicy())
+    assert own.code == "COL"  # so "the Colombian President" is not a country the text never names
