@@ -116,13 +116,14 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     # a country the documents never name in any form ("Mexican" cartels, "the Iran agreement") is not a
     # paraphrase, however close the passages: no dense exemption
     absent = [c for c in countries_asked(query.standalone)
-              if not any(mentions_country(p.text, c) or (p.code is not None and code_of(c) == p.code)
-                         for p in profiles)]
+              if not (_own_country(c, profiles) or any(mentions_country(p.text, c) for p in profiles))]
     if absent and profiles:
         return f"not_in_text: {absent[0]}"
     sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]
     identity = frozenset().union(*(p.identity for p in profiles)) if profiles else frozenset()
     subject = reported_subject(query.standalone, identity)
+    if subject is not None and any(_own_country(c, profiles) for c in countries_asked(subject)):
+        subject = None  # "the Colombian President" of Colombia's statement is its speaker
     if subject is not None and never_reported(subject, sentences):
         return f"not_reported: {subject}"
     topic = reported_topic(query.original)
@@ -132,6 +133,11 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
         return "quote_not_found"
     attribute = absent_attribute(query.original, set(vocabulary))
     return f"not_in_text: {attribute}" if attribute else None
+
+
+def _own_country(country: str, profiles: Sequence[Profile]) -> bool:
+    """`country` is the one a document speaks for (by its name or its code)."""
+    return any(country == p.country or (p.code is not None and code_of(country) == p.code) for p in profiles)
 
 
 def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | None:

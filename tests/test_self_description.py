@@ -107,3 +107,15 @@ def test_a_statement_that_never_writes_its_own_name_still_speaks_for_its_file_na
     assert country_code("COL-77-2022") == "COL" and code_of("Colombia") == "COL"
     own = profile(document, AnswerPolicy())
     assert own.code == "COL"  # so "the Colombian President" is not a country the text never names
+
+
+def test_the_president_of_a_statements_own_country_is_its_speaker_not_someone_it_reports() -> None:
+    from rag.policy import AnswerPolicy, before_generation, profile
+    from rag.retrieve import ParagraphHit
+
+    document = statement("COL_77_2022")
+    own = profile(document, AnswerPolicy())
+    hits = [ParagraphHit(document.doc_id, p.number, p.text, 1.0, 0.6, 0.5) for p in document.paragraphs[:5]]
+    query = analyse("What does the Colombian President say about the Amazon?")
+    reason = before_generation(query, hits, [own], 0.6, AnswerPolicy())
+    assert reason is None or not reason.startswith(("not_reported", "not_in_text: Colombia"))
