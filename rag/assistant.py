@@ -140,11 +140,16 @@ class Assistant:
 
     def _calibrated(self, citations: Sequence[Citation], hits: Sequence[ParagraphHit]) -> tuple[Citation, ...]:
         """Each citation scored with the chance that its paragraph answers, from the paragraph's raw relevance
-        (the heading cited for a question about the document itself counts as a full match)."""
+        (the heading, or a statement's words about itself, cited for a question about the document counts as
+        a full match)."""
         relevance = {(h.doc_id, h.paragraph): h.relevance for h in hits}
+        found = [relevance[(c.doc_id, c.paragraph)] for c in citations if (c.doc_id, c.paragraph) in relevance]
+        # a paragraph the answer brought in beyond retrieval (the items a cited paragraph announces) is as
+        # sure as what brought it; a statement's own words about itself, like its heading, are a full match
+        brought = max(found, default=1.0)
         result = []
         for c in citations:
-            raw = 1.0 if c.paragraph == 0 else relevance.get((c.doc_id, c.paragraph), 0.0)
+            raw = 1.0 if c.paragraph == 0 else relevance.get((c.doc_id, c.paragraph), brought)
             result.append(replace(c, score=self.policy.chance(raw), relevance=raw))
         return tuple(result)
 
