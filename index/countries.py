@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 
+from index.model import Document
+
 FIRST_PERSON = re.compile(r"\b(I|we|We|our|Our|my|My|us)\b")
 VOICE_SHARE = 0.3  # paragraphs in the first person, for a text to speak for someone
 LEAD = 2  # the own country is named in at least this many paragraphs,
@@ -41,6 +43,13 @@ def _forms() -> dict[str, str]:
 def _pattern() -> re.Pattern[str]:
     forms = sorted(_forms(), key=len, reverse=True)  # "Republic of Korea" before "Korea"
     return re.compile(r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b")
+
+
+def document_country(document: Document) -> str | None:
+    """The country `document` speaks for: its catalogue metadata's, else what its text and its id (named
+    like its file, "est-72-2017") say."""
+    listed = str(document.meta.get("country") or "")
+    return listed or own_country([p.text for p in document.paragraphs], document.doc_id.upper())
 
 
 def country_code(file_name: str) -> str | None:

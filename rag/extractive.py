@@ -159,14 +159,17 @@ class ExtractiveGenerator:
         self.max_sentences, self.list_max = max_sentences, list_max
         self._weights: dict[tuple[str, str], dict[str, float]] = {}
 
-    def _scored(self, query: Query, hit: ParagraphHit, documents: DocumentLookup) -> list[Scored]:
-        document = documents(hit.doc_id)
+    def _weights_of(self, document: Document) -> dict[str, float]:
+        """The document's word weights (`sentence_weights`), kept per document version."""
         key = (document.doc_id, document.hash)
         if key not in self._weights:
             if len(self._weights) >= WEIGHT_CACHE:
                 self._weights.pop(next(iter(self._weights)))
             self._weights[key] = sentence_weights(document)
-        return score_sentences(query, hit, self._weights[key])
+        return self._weights[key]
+
+    def _scored(self, query: Query, hit: ParagraphHit, documents: DocumentLookup) -> list[Scored]:
+        return score_sentences(query, hit, self._weights_of(documents(hit.doc_id)))
 
     def condense(self, query: Query, turns: Sequence[Turn], deadline: float | None = None) -> Query:
         return query
@@ -256,9 +259,7 @@ class ExtractiveGenerator:
         relevant = [h for h in hits if h.paragraph != 0][: self.list_max]
         if not relevant:
             return None
-        self._scored(query, relevant[0], documents)  # makes sure the document's weights are known
-        document = documents(relevant[0].doc_id)
-        weights = self._weights[(document.doc_id, document.hash)]
+        weights = self._weights_of(documents(relevant[0].doc_id))
         spread = Counter(t for h in relevant for t in {t for s in scored[(h.doc_id, h.paragraph)] for t in s.tokens})
         recurring = [t for t in set(tokenize(query.original)) if spread[t] >= 2]
         return max(recurring, key=lambda t: (weights.get(t, 0.0), t), default=None)

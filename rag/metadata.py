@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
-from index.countries import own_country
+from index.countries import document_country
 from index.model import Document
 from index.sentences import split_sentences
 from rag.answer import Citation
@@ -74,8 +73,7 @@ def _text_field(field: MetadataField, document: Document) -> Callable[[str], boo
     if field == "session":
         return lambda s: bool(_SESSION.search(s))
     if field == "country":
-        name = str(document.meta.get("country") or "") or own_country(
-            [p.text for p in document.paragraphs], Path(document.source).name or document.doc_id.upper())
+        name = document_country(document)
         if not name:
             return None
         named = re.compile(rf"\b{re.escape(name)}\b")

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.countries import code_of, countries_asked, country_code, mentions_country, own_country
+from index.countries import code_of, countries_asked, country_code, document_country, mentions_country
 from index.model import Document
 from index.sentences import split_sentences
 from index.text import NAME, name_key, names_in, tokenize
@@ -86,9 +86,8 @@ def profile(document: Document, policy: AnswerPolicy) -> Profile:
     floor = max(2, policy.identity_share * len(document.paragraphs))
     common = {n for n, count in spread.items() if count >= floor}
     own = {name_key(n) for n in NAME.findall(" ".join([document.title, document.speaker or ""]))}
-    texts = [p.text for p in document.paragraphs]
     listed = str(document.meta.get("country") or "")
-    country = listed or own_country(texts, document.doc_id.upper())
+    country = document_country(document)
     code = country_code(document.doc_id.upper()) or (code_of(listed) if listed else None)
     return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs), country or None, code)
 
