@@ -4,10 +4,12 @@ A paragraph the embedding model can read whole (about 200 word pieces; the bundl
 most 256 and silently drops the rest) is a single chunk. A longer one is split into windows of
 single sentences (a window may pack more sentences when `max_sentences` says so, sharing
 `overlap_sentences` with its neighbour), which gives the answer generator a dense score for each
-sentence, plus one chunk of its whole text, which the model reads only up to its limit but which
-still ranks paragraphs by their overall topic. A sentence over the budget (resolutions have
-300-word sentences) is cut at word boundaries into pieces that fit. Pure functions: the same
-paragraph always gives the same chunks and ids, which is what makes re-ingesting idempotent.
+sentence, plus one chunk of its whole text, which ranks paragraphs by their overall topic. That
+chunk's vector is the mean of its windows' vectors (`ChunkerConfig.whole_vector`, made by the
+ingestor): encoding the paragraph again would read the same words twice, and only its first 256.
+A sentence over the budget (resolutions have 300-word sentences) is cut at word boundaries into
+pieces that fit. Pure functions: the same paragraph always gives the same chunks and ids, which is
+what makes re-ingesting idempotent.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from index.model import Chunk, Document, Paragraph
 from index.sentences import split_sentences
@@ -34,11 +37,15 @@ class ChunkerConfig:
     max_word_pieces: int = 128
     fit_word_pieces: int = 200  # a paragraph this short is embedded whole, as one chunk
     overlap_sentences: int = 0
-    whole_paragraph: bool = True  # also embed the paragraph itself when it spans several windows
+    whole_paragraph: bool = True  # also index the paragraph itself when it spans several windows
+    # How that whole-paragraph chunk gets its vector: "mean" averages its windows' vectors (no second
+    # encoding of the same words; the model would read only its first 256 word pieces anyway), "encode"
+    # runs the model on the paragraph's text.
+    whole_vector: Literal["mean", "encode"] = "mean"
 
     @property
     def version(self) -> str:
-        whole = "-whole" if self.whole_paragraph else ""
+        whole = ("-whole" + ("-mean" if self.whole_vector == "mean" else "")) if self.whole_paragraph else ""
         return (f"{CHUNKER_VERSION}-{self.max_sentences}s-{self.max_word_pieces}wp-{self.overlap_sentences}o"
                 f"-fit{self.fit_word_pieces}{whole}")
 

@@ -9,7 +9,7 @@ document complete and the next run continues where it stopped. One bad file fail
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -110,6 +110,33 @@ def _groups(chunks: list[Chunk], size: int) -> list[list[Chunk]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
+def _spanned(chunks: Iterable[Chunk]) -> set[tuple[str, int]]:
+    """The paragraphs among `chunks` that are split into windows (they also have a whole-paragraph chunk)."""
+    return {(c.doc_id, c.paragraph) for c in chunks if not c.whole}
+
+
+def _derived(chunk: Chunk, spanned: set[tuple[str, int]]) -> bool:
+    """A whole-paragraph chunk whose vector is the mean of its windows' (a one-chunk paragraph is encoded)."""
+    return chunk.whole and (chunk.doc_id, chunk.paragraph) in spanned
+
+
+def read_by_model(chunks: Sequence[Chunk], config: ChunkerConfig) -> list[Chunk]:
+    """The chunks among `chunks` (new chunks to store) that the model encodes; the rest take their windows' mean."""
+    spanned = _spanned(chunks) if config.whole_vector == "mean" else set()
+    return [c for c in chunks if not _derived(c, spanned)]
+
+
+def _with_windows(chunks: tuple[Chunk, ...], todo: tuple[Chunk, ...]) -> tuple[Chunk, ...]:
+    """`todo` plus the windows of every whole paragraph in it: its vector is made from theirs.
+
+    Only a resumed run needs this (a killed run may have stored some windows of a paragraph but not
+    its whole chunk); the windows are embedded again, which gives the same vectors.
+    """
+    wanted = {(c.doc_id, c.paragraph) for c in todo if c.whole}
+    extra = [c for c in chunks if not c.whole and (c.doc_id, c.paragraph) in wanted and c not in todo]
+    return todo + tuple(extra) if extra else todo
+
+
 class Ingestor:
     """Ingests documents into one store with one embedder and chunker.
 
@@ -194,6 +221,8 @@ class Ingestor:
         chunks = tuple(chunk_document(document, self.config))
         present = self.store.existing_ids([c.chunk_id for c in chunks])
         todo = tuple(c for c in chunks if c.chunk_id not in present)
+        if self.config.whole_vector == "mean":
+            todo = _with_windows(chunks, todo)
         return _Job(position, document, chunks, todo, previous)
 
     def _flush(self, jobs: list[_Job], writer: ThreadPoolExecutor) -> Future[list[tuple[int, DocResult]]]:
@@ -204,8 +233,23 @@ class Ingestor:
         return writer.submit(self._commit_after, batch, stored)
 
     def _embed(self, jobs: list[_Job]) -> Iterator[tuple[list[Chunk], np.ndarray]]:
-        for chunks in _groups([c for job in jobs for c in job.todo], self.group_chunks):
-            yield chunks, self.embedder.embed([c.text for c in chunks], batch_size=self.batch_size)
+        """Vectors for every new chunk: windows by the model, then the whole paragraphs from their windows."""
+        import numpy as np
+
+        todo = [c for job in jobs for c in job.todo]
+        encoded = read_by_model(todo, self.config)
+        spanned = _spanned(encoded)
+        derived = [c for c in todo if _derived(c, spanned)]
+        windows: dict[tuple[str, int], list[np.ndarray]] = {}
+        for chunks in _groups(encoded, self.group_chunks):
+            vectors = self.embedder.embed([c.text for c in chunks], batch_size=self.batch_size)
+            for chunk, vector in zip(chunks, vectors, strict=True):
+                if (chunk.doc_id, chunk.paragraph) in spanned:
+                    windows.setdefault((chunk.doc_id, chunk.paragraph), []).append(vector)
+            yield chunks, vectors
+        if derived:
+            means = np.stack([np.mean(windows[(c.doc_id, c.paragraph)], axis=0) for c in derived])
+            yield derived, means / np.linalg.norm(means, axis=1, keepdims=True)
 
     def _commit_after(self, jobs: list[_Job], stored: list[Future[None]]) -> list[tuple[int, DocResult]]:
         for write in stored:

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from index.chroma import open_store
-from index.chunk import chunk_document
+from index.chunk import ChunkerConfig, chunk_document
 from index.embed import SentenceTransformerEmbedder
-from index.ingest import Ingestor, Status
+from index.ingest import Ingestor, Status, read_by_model
 from index.parse import parse_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,8 +62,13 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def chunk_texts(folder: Path) -> dict[str, list[str]]:
+    """The texts of each document's chunks that the model reads (a long paragraph's whole chunk is not read)."""
     documents = [parse_file(p) for p in sorted(folder.glob("*.txt"))]
-    return {d.doc_id: [c.text for c in chunk_document(d)] for d in documents}
+    return {d.doc_id: [c.text for c in read_by_model(chunk_document(d), ChunkerConfig())] for d in documents}
+
+
+def chunk_count(folder: Path) -> dict[str, int]:
+    return {d.doc_id: len(chunk_document(d)) for d in (parse_file(p) for p in sorted(folder.glob("*.txt")))}
 
 
 def stored_ids(index_dir: Path) -> set[str]:
@@ -76,7 +81,7 @@ def test_chunks_of_several_documents_are_embedded_together(tmp_path: Path, corpu
     expected = chunk_texts(corpus)
     assert [r.status for r in results] == [Status.ADDED] * len(NAMES)
     assert [r.doc_id for r in results] == sorted(expected)  # reported in source order
-    assert [r.embedded for r in results] == [len(expected[r.doc_id]) for r in results]
+    assert [r.embedded for r in results] == [chunk_count(corpus)[r.doc_id] for r in results]
     assert len(recorder.calls) == 1  # one batch for all five documents, not five small ones
     assert sorted(recorder.embedded) == sorted(t for texts in expected.values() for t in texts)
 
@@ -103,7 +108,7 @@ def test_a_changed_statement_re_embeds_only_its_changed_chunks(tmp_path: Path, c
     changed = results.pop("alb-78-2023")
     assert changed.status is Status.UPDATED
     assert recorder.embedded == [t for t in new["alb-78-2023"] if t not in old["alb-78-2023"]]
-    assert changed.embedded == 1 and changed.chunks == len(new["alb-78-2023"])
+    assert changed.embedded == 1 and changed.chunks == chunk_count(corpus)["alb-78-2023"]
     assert {r.status for r in results.values()} == {Status.UNCHANGED}
     expected_ids = {c.chunk_id for p in corpus.glob("*.txt") for c in chunk_document(parse_file(p))}
     assert stored_ids(tmp_path / "index") == expected_ids
@@ -128,14 +133,21 @@ def test_an_interrupted_ingestion_continues_where_it_stopped(tmp_path: Path, cor
     kept = len(stored_ids(tmp_path / "index"))
     second_part = sizes[first_calls]
     assert 3 <= second_part < len(expected[second_doc])  # a part of the second document, not all of it
-    assert kept == len(interrupted.embedded) == len(expected[first_doc]) + second_part  # stored, not committed
+    # stored, not committed; the whole-paragraph vectors of a flush are made from its windows after them
+    assert len(interrupted.embedded) == len(expected[first_doc]) + second_part
+    assert kept == chunk_count(corpus)[first_doc] + second_part
 
     resumed = Recorder(embedder)
     results = Ingestor(open_store(tmp_path / "index"), resumed, flush_chunks=3, group_chunks=3).ingest_paths([corpus])
     statuses = {r.doc_id: r.status for r in results}
     assert {d for d, s in statuses.items() if s is Status.UNCHANGED} == committed
     assert {d for d, s in statuses.items() if s is Status.ADDED} == set(expected) - committed
-    assert len(resumed.embedded) == total - kept  # nothing embedded twice
+    # nothing is read twice but the stored windows of a paragraph whose whole vector was not stored yet
+    again = [t for t in resumed.embedded if t in interrupted.embedded]
+    second = chunk_document(parse_file(corpus / f"{second_doc.upper().replace('-', '_')}.txt"))
+    spanned = {c.paragraph for c in second if c.whole and c.index > 0}
+    assert set(again) <= {c.text for c in second if not c.whole and c.paragraph in spanned}
+    assert len(resumed.embedded) - len(again) == total - len(interrupted.embedded)
     clean = tmp_path / "clean"
     Ingestor(open_store(clean), embedder).ingest_paths([corpus])
     assert stored_ids(tmp_path / "index") == stored_ids(clean)
@@ -151,3 +163,19 @@ def test_the_command_line_ingests_a_folder_with_a_progress_bar(tmp_path: Path, c
     out = capsys.readouterr().out
     assert f"{len(NAMES)} documents in the index at" in out
     assert out.count("added ") == len(NAMES)
+
+
+def test_a_long_paragraph_is_found_as_a_whole_by_the_mean_of_its_windows(tmp_path: Path, corpus: Path,
+                                                                         embedder) -> None:
+    Ingestor(open_store(tmp_path / "index"), embedder).ingest_paths([corpus])
+    got = open_store(tmp_path / "index")._chunks.get(include=["embeddings", "metadatas"])
+    vectors = dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
+    chunks = [c for p in sorted(corpus.glob("*.txt")) for c in chunk_document(parse_file(p))]
+    wholes = [c for c in chunks if c.whole and c.index > 0]
+    assert wholes, "the shortened statements still hold paragraphs longer than the model reads at once"
+    for whole in wholes:
+        windows = [vectors[c.chunk_id] for c in chunks
+                   if (c.doc_id, c.paragraph) == (whole.doc_id, whole.paragraph) and not c.whole]
+        mean = np.mean(windows, axis=0)
+        assert np.allclose(vectors[whole.chunk_id], mean / np.linalg.norm(mean), atol=1e-6)
+        assert not np.allclose(vectors[whole.chunk_id], embedder.embed([whole.text])[0], atol=1e-3)
