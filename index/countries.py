@@ -23,13 +23,24 @@ LEAD_RATIO = 1.5  # and in this many times as many as any other
 CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")  # "EST" in "EST_72_2017.txt"
 
 
+# Everyday English names that ISO 3166 does not list, for the country it lists otherwise ("North
+# Korea" is its "Democratic People's Republic of Korea"): general knowledge, like the ISO table itself.
+COMMON_NAMES = {
+    "North Korea": "PRK", "DPRK": "PRK", "South Korea": "KOR", "Russia": "RUS", "Syria": "SYR", "Laos": "LAO",
+    "Vietnam": "VNM", "Britain": "GBR", "Great Britain": "GBR", "UK": "GBR", "USA": "USA", "Turkey": "TUR",
+    "Czech Republic": "CZE", "Ivory Coast": "CIV", "Cape Verde": "CPV", "Swaziland": "SWZ", "Macedonia": "MKD",
+    "Burma": "MMR", "East Timor": "TLS", "Vatican": "VAT", "Holy See": "VAT", "Brunei": "BRN", "DRC": "COD",
+    "Democratic Republic of the Congo": "COD", "Republic of the Congo": "COG", "Netherlands": "NLD",
+}
+
+
 @cache
 def _forms() -> dict[str, str]:
     """Each way of writing a country's name -> the ISO 3166 alpha-3 code; a form two countries share
     ("Korea") is dropped."""
     import pycountry
 
-    owners: dict[str, set[str]] = {}
+    owners: dict[str, set[str]] = {name: {code} for name, code in COMMON_NAMES.items()}
     for country in pycountry.countries:
         short, _, qualifier = country.name.partition(", ")  # "Korea, Republic of" is "Republic of Korea"
         names = {country.name, short, f"{qualifier} {short}" if qualifier.endswith(" of") else "",
@@ -42,7 +53,7 @@ def _forms() -> dict[str, str]:
 @cache
 def _pattern() -> re.Pattern[str]:
     forms = sorted(_forms(), key=len, reverse=True)  # "Republic of Korea" before "Korea"
-    return re.compile(r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b")
+    return re.compile(r"\b(" + "|".join(re.escape(f).replace("'", "['’]") for f in forms) + r")\b")
 
 
 def document_country(document: Document) -> str | None:
@@ -60,7 +71,7 @@ def country_code(file_name: str) -> str | None:
 
 def code_of(name: str) -> str | None:
     """The alpha-3 code of a country name as `countries_named` or `countries_asked` give it."""
-    return _forms().get(name)
+    return _forms().get(name.replace("’", "'"))
 
 
 def countries_named(text: str) -> list[str]:
@@ -80,9 +91,9 @@ def own_country(paragraphs: Sequence[str], file_name: str = "") -> str | None:
     written: dict[str, Counter[str]] = {}
     for text in paragraphs:
         names = countries_named(text)
-        spread.update({_forms()[n] for n in names})
+        spread.update({_forms()[n.replace("’", "'")] for n in names})
         for name in names:
-            written.setdefault(_forms()[name], Counter())[name] += 1
+            written.setdefault(_forms()[name.replace("’", "'")], Counter())[name] += 1
     code = country_code(file_name)
     if code is not None:  # the file names its country: the text's name for it, or none if it never writes it
         return written[code].most_common(1)[0][0] if code in written else None
@@ -113,7 +124,14 @@ def countries_asked(question: str) -> list[str]:
 
 def mentions_country(text: str, country: str) -> bool:
     """`text` names `country` in some form: "Mexico", "Mexican", "Chinese" for "China" (its last word's first
-    letters, as a word's start: "United Kingdom" is found by "United King")."""
+    letters, as a word's start: "United Kingdom" is found by "United King"), or another name of the same
+    country ("the Democratic People's Republic of Korea" for "North Korea")."""
     words = country.split()
     head = " ".join(words[:-1] + [words[-1][:STEM]]) if len(words) > 1 else country[:STEM]
-    return re.search(rf"\b{re.escape(head)}", text, re.IGNORECASE) is not None
+    return re.search(rf"\b{re.escape(head)}", text, re.IGNORECASE) is not None or names_country(text, country)
+
+
+def names_country(text: str, country: str) -> bool:
+    """`text` writes the country `country` names by any of its names ("Russian Federation" for "Russia")."""
+    code = code_of(country)
+    return code is not None and any(code_of(name) == code for name in countries_named(text))

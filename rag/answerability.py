@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from index.countries import countries_asked, countries_named, names_country
 from index.sentences import split_sentences
 from index.text import COMMON_CAPS, NAME, acronyms_spelled_out, name_key, names_in, stem, tokenize, words
 
@@ -139,6 +140,7 @@ def missing_names(question: str, texts: Iterable[str]) -> list[str]:
     joined = " ".join(texts)
     vocabulary = set(words(joined))
     spelled: set[str] | None = None
+    known = [c for c in countries_named(question) if names_country(joined, c)]
     missing = []
     for name in names_in(question):
         bare = name.removesuffix("'s").removesuffix("’s")
@@ -151,6 +153,8 @@ def missing_names(question: str, texts: Iterable[str]) -> list[str]:
             spelled = acronyms_spelled_out(joined) if spelled is None else spelled
             if bare.upper() in spelled:
                 continue
+        if any(bare in country.split() for country in known):  # "North Korea": the text's official name for it
+            continue
         missing.append(name)
     return missing
 
@@ -162,14 +166,18 @@ def _same_name(name: str, vocabulary: set[str]) -> bool:
     return any(name.startswith(w) and len(w) >= 4 and len(name) - len(w) <= 4 for w in vocabulary)
 
 
-_REPORTED = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>.+?) (?:say|said|tell|told|argue|argued|propose|"
-                       r"suggest|recommend|report|announce|state|stress|claim|note|warn|think|believe|mention|"
+_REPORTED = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>[^?.!;]+?) (?:say|said|tell|told|argue|"
+                       r"argued|propose|suggest|recommend|report|announce|state|stress|claim|note|warn|think|believe|mention|"
                        r"emphasi[sz]e|highlight|call for|ask for)\b", re.IGNORECASE)
 # Who "the speaker" is, in any statement: pronouns and the roles a statement speaks in. The document's
 # own identity (its speaker, its title, the names it uses most) is added from its metadata by the caller.
-_SPEAKER = re.compile(r"^(he|she|they|it|we|the (speaker|ambassador|statement|speech|text|remarks|document|author|"
-                      r"president|prime minister|minister|delegation|government|country|resolution|council|"
-                      r"representative|report|letter|declaration))$", re.IGNORECASE)
+# A role may carry words before it ("the foreign minister", "the 2014 speech"); one that names a country
+# ("the Russian Foreign Minister") is left to the caller, who knows which country the statement speaks for.
+_SPEAKER = re.compile(r"^(he|she|they|it|we|(?:the|this|that|its|their|his|her) (?:[\w’'.-]+ ){0,4}"
+                      r"(speaker|ambassador|statement|speech|address|text|remarks|document|author|president|"
+                      r"prime minister|premier|chancellor|minister|king|queen|emir|sultan|leader|head of state|"
+                      r"head of government|delegate|delegation|government|country|resolution|council|"
+                      r"representative|report|letter|declaration|envoy)s?)$", re.IGNORECASE)
 # A sentence that reports what someone said, rather than thanking or naming them.
 REPORTS = re.compile(r"\b(said|says|say|stated|states|told|noted|notes|warned|warns|called|calls|urged|urges|declared|"
                      r"declares|argued|argues|stressed|stresses|reminded|emphasi[sz]ed|wrote|writes|asked|asks|"
@@ -186,7 +194,7 @@ def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
         return None
     who = match.group("who").strip()
     own = {w.lower() for w in identity}
-    if _SPEAKER.match(who) or {name_key(w) for w in NAME.findall(who)} & own:
+    if (_SPEAKER.match(who) and not countries_asked(who)) or {name_key(w) for w in NAME.findall(who)} & own:
         return None
     return who
 
@@ -259,14 +267,17 @@ def about_structure_only(question_tokens: Iterable[str], vocabulary: set[str]) -
     return all(t in STRUCTURE_WORDS or t.startswith("summar") or t in vocabulary for t in question_tokens)
 
 
-_QUOTED = re.compile(r"[\"“”‘’']([^\"“”‘’']{12,})[\"“”‘’']")
+# Double quotes, or single quotes that stand outside words: the apostrophes of "Myanmar's Rakhine state,
+# according to Singapore's" are no quotation.
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{12,})[\"“”]|(?<!\w)['‘]([^\"“”‘’']{12,})['’](?!\w)")
 
 
 def unfound_quotes(question: str, texts: Sequence[str]) -> list[str]:
     """Passages the question quotes (four words or more) that none of `texts` contains, nearly word for word."""
     haystacks = [set(words(t)) for t in texts]  # sentences, so the words must stand together
     missing = []
-    for passage in _QUOTED.findall(question):
+    for match in _QUOTED.finditer(question):
+        passage = match.group(1) or match.group(2)
         quoted = words(passage)
         if len(quoted) < 4:
             continue

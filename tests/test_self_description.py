@@ -119,3 +119,55 @@ def test_the_president_of_a_statements_own_country_is_its_speaker_not_someone_it
     query = analyse("What does the Colombian President say about the Amazon?")
     reason = before_generation(query, hits, [own], 0.6, AnswerPolicy())
     assert reason is None or not reason.startswith(("not_reported", "not_in_text: Colombia"))
+
+
+def test_a_country_asked_by_its_everyday_name_is_found_under_its_official_one() -> None:
+    from index.countries import code_of, mentions_country
+    from rag.answerability import missing_names
+
+    official = "Singapore condemns the Democratic People’s Republic of Korea’s missile tests."
+    assert code_of("North Korea") == code_of("Democratic People's Republic of Korea") == "PRK"
+    assert mentions_country(official, "North Korea") and not mentions_country(official, "South Korea")
+    assert missing_names("What does Singapore say about North Korea's weapons tests?", [official]) == []
+    assert missing_names("What does Singapore say about North Korea's weapons tests?",
+                         ["Singapore condemns the tests."]) == ["North", "Korea's"]
+    assert mentions_country("the Russian Federation", "Russia") and not mentions_country("Belarus", "Russia")
+
+
+@pytest.mark.parametrize("question", [
+    "What does the foreign minister say about sovereign debt?",
+    "What does the 2014 speech say about the Millennium Development Goals?",
+    "What does his government propose on climate finance?",
+])
+def test_the_speaker_in_any_of_their_roles_is_not_someone_the_text_reports(question: str) -> None:
+    from rag.answerability import reported_subject
+
+    assert reported_subject(question) is None
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("What did the Russian Foreign Minister say about sanctions?", "the Russian Foreign Minister"),
+    ("What did the President of the General Assembly say?", "the President of the General Assembly"),
+    ("What did the Secretary-General say about reform?", "the Secretary-General"),
+])
+def test_another_countrys_official_or_another_office_is_someone_the_text_reports(question: str, subject: str) -> None:
+    from rag.answerability import reported_subject
+
+    assert reported_subject(question) == subject
+
+
+def test_a_question_in_a_conversation_does_not_borrow_a_subject_from_the_sentence_before() -> None:
+    from rag.answerability import reported_subject
+
+    assert reported_subject("And what does he want stopped? What does the foreign minister say about debt?") is None
+
+
+def test_possessive_apostrophes_are_not_quotation_marks() -> None:
+    from rag.answerability import unfound_quotes
+
+    text = ["Singapore is deeply concerned about the situation in Rakhine State."]
+    assert unfound_quotes("What happened in Myanmar's Rakhine state, according to Singapore's speech?", text) == []
+    assert unfound_quotes("Where does it say 'a world without walls or fences'?", text) == \
+        ["a world without walls or fences"]
+    assert unfound_quotes("Where does it say “a world without walls or fences”?", text) == \
+        ["a world without walls or fences"]
