@@ -13,15 +13,16 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from index.countries import countries_asked, countries_named, names_country
+from index.countries import code_of, countries_asked, countries_named, names_country
 from index.sentences import split_sentences
 from index.text import COMMON_CAPS, NAME, acronyms_spelled_out, name_key, names_in, stem, tokenize, words
 
 Expect = Literal["quantity", "time", "entity"]
 
 _QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum|proportion|total)|how large|"
-                         r"(which|what) (\w+ ){0,3}number|(what|how much) (is|was|are|were) the (\w+ )?(budget|"
-                         r"population|cost|price|value|size|percentage|share|rate|amount|total))\b", re.IGNORECASE)
+                         r"(which|what) (\w+ ){0,3}number|(what|how much) (is|was|are|were) "
+                         r"(the|its|their|[\w-]+['’]s) (\w+ )?(budget|population|cost|price|value|size|percentage|"
+                         r"share|rate|amount|total))\b", re.IGNORECASE)
 # The words that name what is counted: "how many [Ghanaian peacekeepers] are ...", "the [budget] of ..."
 _QUANTITY_HEAD = re.compile(r"\b(?:how (?:many|much)|what (?:amount|number|percentage|share|sum|proportion|total)"
                             r"(?: of)?|(?:budget|population|cost|price|value|size|rate|amount|total))\s+"
@@ -58,6 +59,21 @@ _CARDINAL = re.compile(
     r"percent)\b(?!\s+(years?|decades?|months?|days?)\b)|%|\$|€|£",
     re.IGNORECASE,
 )
+# "Which country will host ...": one country is the answer (plural "which countries" may be answered by a group)
+_COUNTRY_Q = re.compile(r"\b(which|what) (\w+ )?(country|nation)\b(?!s)", re.IGNORECASE)
+
+
+def asks_country(question: str) -> bool:
+    """The question asks which single country: the answer must name one the question does not."""
+    return _COUNTRY_Q.search(question) is not None
+
+
+def names_other_country(sentences: Iterable[str], question: str) -> bool:
+    """Some sentence names a country (by name or demonym) that `question` does not name."""
+    asked = {code_of(c) for c in countries_asked(question)}
+    return any(code_of(c) not in asked for s in sentences for c in countries_asked(s))
+
+
 def expected_type(question: str) -> Expect | None:
     if _QUANTITY_Q.search(question):
         return "quantity"

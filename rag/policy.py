@@ -24,7 +24,9 @@ from rag.answerability import (
     ASKS_YEAR,
     about_structure_only,
     absent_attribute,
+    asks_country,
     missing_names,
+    names_other_country,
     never_reported,
     quantity_head,
     reported_subject,
@@ -149,6 +151,8 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         head = quantity_head(query.original)
         if not any(tied_number(s, head, policy.number_window) for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
+    if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):
+        return "needs_country"
     if query.expect == "time":
         topic = set(tokenize(query.original)) - _TIME_FRAME
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}

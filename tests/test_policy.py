@@ -94,3 +94,31 @@ def test_a_relative_date_answers_when_but_not_which_year() -> None:
     assert tied_date(adopted, {"pact", "adopt"}, {"adopt"})
     assert not tied_date(adopted, {"pact", "adopt"}, {"adopt"}, year=True)
     assert tied_date("In 2015 we adopted the Agenda.", {"adopt"}, {"adopt"}, year=True)
+
+
+def _draft(quote: str):
+    from rag.answer import Citation
+    from rag.generate import Draft
+
+    return Draft(quote, (Citation("d", 1, "D", quote, quote, 0.8),), abstained=False)
+
+
+def test_which_country_needs_an_answer_that_names_a_country_the_question_does_not() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    question = "Which country will chair ASEAN next year?"
+    assert after_generation(analyse(question), _draft("ASEAN turns fifty this year."), AnswerPolicy()) == \
+        "needs_country"
+    assert after_generation(analyse(question), _draft("Viet Nam will chair ASEAN in 2020."), AnswerPolicy()) is None
+    plural = "Which countries does the statement thank?"
+    assert after_generation(analyse(plural), _draft("We thank our neighbours."), AnswerPolicy()) is None
+
+
+def test_a_rate_asked_of_a_country_is_a_quantity() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("What is Uruguay's poverty rate?")
+    assert query.expect == "quantity"
+    reason = after_generation(query, _draft("Poverty has fallen in Uruguay."), AnswerPolicy())
+    assert reason is not None and reason.startswith("needs_quantity")
+    assert after_generation(query, _draft("Uruguay's poverty rate fell to 9.7 per cent."), AnswerPolicy()) is None
