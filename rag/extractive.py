@@ -196,9 +196,9 @@ class ExtractiveGenerator:
         earlier = query.said if query.is_follow_up else query.last_answer
         said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)] if earlier else []
         if said and query.is_follow_up:
+            if query.follow == "more":  # "what else": a paragraph not quoted yet, else what is left unsaid
+                return self._more(query, hits, documents, said)
             chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
-            if query.follow == "more":  # "what else" with nothing new: nothing to add
-                return chosen, reading
             best, best_reading = self._choose_any(query, hits, documents, lambda s: False)
             own = own_topic(query.original)
             if chosen and not (best and own & (best[0].tokens - chosen[0].tokens)):
@@ -211,6 +211,19 @@ class ExtractiveGenerator:
         if said and chosen:  # the opening answers the question; the rest leaves out what was said
             chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
         return chosen, reading
+
+    def _more(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup, said: list[frozenset[str]]
+              ) -> tuple[list[Scored], bool]:
+        """"What else": the best evidence from paragraphs the conversation has not quoted; only when none
+        answers, the unsaid sentences of those it has. Nothing new at all: nothing to add."""
+        quoted = {(h.doc_id, h.paragraph) for h in hits
+                  if any(_repeats(s, said) for s in self._scored(query, h, documents))}
+        fresh = [h for h in hits if (h.doc_id, h.paragraph) not in quoted]
+        if fresh:
+            chosen, reading = self._choose_any(query, fresh, documents, lambda s: _repeats(s, said))
+            if chosen:
+                return chosen, reading
+        return self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
 
     def _choose_any(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup,
                     skip: Callable[[Scored], bool]) -> tuple[list[Scored], bool]:

@@ -31,3 +31,16 @@ def test_what_else_gives_only_what_was_not_said() -> None:
     answer = ask("What other progress does she point to?")
     assert "per-capita" not in answer and "poverty rate" not in answer
     assert "progress in the socioeconomic sphere" in answer or "infant mortality" in answer
+
+
+def test_what_else_moves_to_a_paragraph_the_conversation_has_not_quoted() -> None:
+    text = ("We have cut poverty by half. We also built clinics in every district, and hospitals too.\n"
+            "Beyond health, we connected every village to the grid and doubled school enrolment.\n")
+    document = parse_text(text, "gha")
+    # the quoted paragraph ranks first, so only the "what else" rule can move the answer on
+    hits = [ParagraphHit("gha", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", "What progress does Ghana report?"), Turn("assistant", "We have cut poverty by half. [1]")]
+    answer = ExtractiveGenerator().generate(analyse("What else has Ghana achieved?", history), hits,
+                                            lambda doc_id: document)
+    assert answer.citations[0].paragraph == 2
+    assert "poverty" not in answer.answer
