@@ -171,3 +171,13 @@ def test_possessive_apostrophes_are_not_quotation_marks() -> None:
         ["a world without walls or fences"]
     assert unfound_quotes("Where does it say “a world without walls or fences”?", text) == \
         ["a world without walls or fences"]
+
+
+def test_every_everyday_country_name_stands_for_an_iso_country() -> None:
+    import pycountry
+
+    from index.countries import COMMON_NAMES, code_of
+
+    for name, code in COMMON_NAMES.items():
+        assert pycountry.countries.get(alpha_3=code) is not None, name
+        assert code_of(name) == code, name
