@@ -60,7 +60,33 @@ _CARDINAL = re.compile(
     re.IGNORECASE,
 )
 # "Which country will host ...": one country is the answer (plural "which countries" may be answered by a group)
-_COUNTRY_Q = re.compile(r"\b(which|what) (\w+ )?(country|nation)\b(?!s)", re.IGNORECASE)
+_COUNTRY_Q = re.compile(r"\b(which|what) (\w+ )?(country|nation|state)\b(?!s| of\b)", re.IGNORECASE)
+# "Who chairs the committee?", "Who was the President of the Council for Namibia?": a person holding an office
+_OFFICE_Q = re.compile(r"^\s*(?:and |so )?who (?:(?:is|was|will be) (?:the )?(?:current |new |former |next )?"
+                       r"(?:president|prime minister|minister|chair|chairman|chairperson|head|leader|secretary-general|"
+                       r"director|prosecutor|commander|king|queen|ambassador|envoy)\b|(?:chairs|chaired|leads|led|heads|headed|"
+                       r"commands|commanded|presides|presided|(?:was|is|has been) (?:appointed|elected|named))\b)",
+                       re.IGNORECASE)
+# A person as UN texts name one: a title, then a capitalised name ("Mr. Dennis Francis", "President Lula")
+_PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Sir|Dame|Madam|Excellency|Ambassador|President|Prime Minister|Minister|"
+                     r"King|Queen|Prince|Princess|Sheikh|Judge|Secretary-General|General)\.?\s+"
+                     r"(?P<name>(?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’-]+)")
+
+
+def asks_office_holder(question: str) -> bool:
+    """The question asks who holds or held an office: the answer must name a person."""
+    return _OFFICE_Q.search(question) is not None
+
+
+def names_new_person(sentences: Iterable[str], question: str) -> bool:
+    """Some sentence names a person, by title and name, whom `question` does not name."""
+    asked = {name_key(w) for w in NAME.findall(question)}
+    return any({name_key(w) for w in NAME.findall(m.group("name"))} - asked - _TITLE_WORDS
+               for s in sentences for m in _PERSON.finditer(s))
+
+
+_TITLE_WORDS = frozenset(["mr", "ms", "mrs", "dr", "his", "her", "excellency", "president", "minister", "prime",
+                          "general", "assembly", "council", "nations", "united", "security", "secretary-general"])
 
 
 def asks_country(question: str) -> bool:

@@ -25,7 +25,9 @@ from rag.answerability import (
     about_structure_only,
     absent_attribute,
     asks_country,
+    asks_office_holder,
     missing_names,
+    names_new_person,
     names_other_country,
     never_reported,
     quantity_head,
@@ -153,6 +155,8 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
     if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):
         return "needs_country"
+    if asks_office_holder(query.original) and not names_new_person(sentences, query.original):
+        return "needs_name"
     if query.expect == "time":
         topic = set(tokenize(query.original)) - _TIME_FRAME
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}

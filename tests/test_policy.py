@@ -122,3 +122,25 @@ def test_a_rate_asked_of_a_country_is_a_quantity() -> None:
     reason = after_generation(query, _draft("Poverty has fallen in Uruguay."), AnswerPolicy())
     assert reason is not None and reason.startswith("needs_quantity")
     assert after_generation(query, _draft("Uruguay's poverty rate fell to 9.7 per cent."), AnswerPolicy()) is None
+
+
+def test_who_holds_an_office_needs_an_answer_that_names_a_person() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    question = "Who was the President of the United Nations Council for Namibia whose statement the Council heard?"
+    heard = "Having heard the statement of the President of the United Nations Council for Namibia,"
+    assert after_generation(analyse(question), _draft(heard), AnswerPolicy()) == "needs_name"
+    named = "We congratulate His Excellency Mr. Dennis Francis on his election as President of the Assembly."
+    assert after_generation(analyse("Who is the new President of the General Assembly?"), _draft(named),
+                            AnswerPolicy()) is None
+    # a question about who did something is not about an office holder
+    assert after_generation(analyse("Who put forward the Global Security Initiative?"),
+                            _draft("China put forward the Global Security Initiative."), AnswerPolicy()) is None
+
+
+def test_which_state_is_a_country_question_but_a_state_of_affairs_is_not() -> None:
+    from rag.answerability import asks_country
+
+    assert asks_country("Which State does Mauritius accuse of excising the Chagos Archipelago?")
+    assert not asks_country("What state of emergency was declared?")
+    assert not asks_country("Which States voted against?")
