@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from index.chunk import ChunkerConfig, chunk_document
 from index.errors import IndexMissingError, InputError, StoreError
 from index.hits import ChunkHit, hits_from_query
 from index.manifest import Manifest
@@ -68,6 +69,14 @@ class VectorStore(Protocol):
     def delete_document(self, doc_id: str) -> bool: ...
     def documents(self) -> list[DocumentInfo]: ...
     def get_document(self, doc_id: str) -> Document: ...
+    def _expected_chunks(self, doc_ids: list[str]) -> dict[str, list[Chunk]]:
+        """The chunks that committed documents among `doc_ids` have in this index, when its chunker is the
+        default one (the ingestor stores exactly `chunk_document`'s chunks before it commits a document)."""
+        manifest = self.manifest()
+        if manifest is None or manifest.chunker != ChunkerConfig().version:
+            return {}
+        return {doc_id: chunk_document(d) for doc_id, d in self.get_documents(doc_ids).items()}
+
     def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
     def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]: ...
     def reset(self) -> None: ...
@@ -141,7 +150,7 @@ class ChromaStore:
                 CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
             self._docs = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
-            self._scoped = ScopedSearch(self._chunks, self._docs.count)
+            self._scoped = ScopedSearch(self._chunks, self._docs.count, expected=self._expected_chunks)
         except Exception as e:  # chromadb raises many unrelated types for a bad directory or server
             raise StoreError(f"Cannot open the index at {where}: {e}. Check the path or server, or rebuild with "
                              "speechqa ingest --rebuild") from e
@@ -219,6 +228,14 @@ class ChromaStore:
         if not got["ids"]:
             raise IndexMissingError(f"No document '{doc_id}' in the index; list them with: speechqa docs")
         return document_from_json(got["documents"][0])
+
+    def _expected_chunks(self, doc_ids: list[str]) -> dict[str, list[Chunk]]:
+        """The chunks that committed documents among `doc_ids` have in this index, when its chunker is the
+        default one (the ingestor stores exactly `chunk_document`'s chunks before it commits a document)."""
+        manifest = self.manifest()
+        if manifest is None or manifest.chunker != ChunkerConfig().version:
+            return {}
+        return {doc_id: chunk_document(d) for doc_id, d in self.get_documents(doc_ids).items()}
 
     def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         """Several documents in one round trip; ids not in the index are left out."""

@@ -108,6 +108,30 @@ We ask the Fisheries Commission to extend the Skarvik model to every fjord of th
 """
 
 
+def test_an_ingested_statements_table_is_read_by_id_and_equals_its_stored_rows(archive_index: Path) -> None:
+    """A committed statement's chunks are known from its text, so only their vectors are read (by id); the
+    table is the one the filtered read of every stored row gives."""
+    store = open_store(archive_index)
+    ids = [d.doc_id for d in store.documents()][:3]
+    calls: list[dict] = []
+
+    class Spy:
+        def get(self, **kwargs):
+            calls.append(kwargs)
+            return store._chunks.get(**kwargs)
+
+    search = ScopedSearch(Spy(), lambda: 3, expected=store._expected_chunks)
+    known = search._load(ids)
+    assert calls and all(c.get("include") == ["embeddings"] and "ids" in c for c in calls)
+    filtered = search._load_filtered(ids)
+    for doc_id in ids:
+        assert known[doc_id].hits and set(known[doc_id].hits) == set(filtered[doc_id].hits)
+        order = {h.chunk_id: i for i, h in enumerate(filtered[doc_id].hits)}
+        rows = [order[h.chunk_id] for h in known[doc_id].hits]
+        assert np.allclose(known[doc_id].unit, filtered[doc_id].unit[rows], atol=1e-6)
+
+
+@pytest.mark.slow
 @pytest.mark.slow
 def test_scoped_search_gives_chromas_hits_on_real_statements(archive_index: Path, embedder) -> None:
     """A scope of one or two statements: exactly Chroma's filtered hits. The widened unfiltered search (taken
