@@ -74,6 +74,11 @@ def code_of(name: str) -> str | None:
     return _forms().get(name.replace("’", "'"))
 
 
+def names_of(code: str) -> set[str]:
+    """Every name `countries_named` knows for the country with this alpha-3 code."""
+    return {name for name, owner in _forms().items() if owner == code}
+
+
 def countries_named(text: str) -> list[str]:
     """The country names in `text`, as written, in order."""
     return [m.group(0) for m in _pattern().finditer(text)]

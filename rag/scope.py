@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from index.countries import code_of, names_of
 from index.errors import InputError
 from index.model import MetaValue
 from index.store import DocumentInfo
@@ -98,12 +99,15 @@ def aliases(value: MetaValue, person: bool = False, min_chars: int = 4) -> set[s
 def _alias_forms(value: MetaValue, person: bool = False, min_chars: int = 4) -> frozenset[str]:
     """The forms a question may use for a metadata value, lower-cased: the value itself, the part before a
     parenthesis or comma ("Iran (Islamic Republic of)" -> "iran"), the name after the last " of "
-    ("Federative Republic of Brazil" -> "brazil"), and for a person the name without honorifics and the
-    surname ("Mr. William Ruto" -> "william ruto", "ruto")."""
+    ("Federative Republic of Brazil" -> "brazil"), a country's other names (`index.countries.names_of`), and
+    for a person the name without honorifics and the surname ("Mr. William Ruto" -> "william ruto", "ruto")."""
     text = " ".join(str(value).split())
     forms = {text, re.split(r"\s*[(,]", text)[0]}
     if " of " in text and not person:
         forms.add(re.sub(r"^the\s+", "", text.rsplit(" of ", 1)[1], flags=re.IGNORECASE))
+    if not person:  # a country by its other names: "Russia" for "Russian Federation", "Türkiye" for "Turkey"
+        code = code_of(text) or code_of(re.split(r"\s*[(,]", text)[0])
+        forms |= names_of(code) if code else set()
     if person:
         words = [w for w in text.split() if not w.endswith(".")]
         forms.add(" ".join(words))

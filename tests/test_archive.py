@@ -69,6 +69,15 @@ def test_short_forms_of_names_come_from_the_values() -> None:
     assert value_matches("brazil", "Federative Republic of Brazil") and not value_matches("Brazil", "Kenya")
 
 
+def test_a_country_answers_to_its_everyday_and_official_names() -> None:
+    assert {"russia", "russian federation"} <= aliases("Russian Federation")
+    assert {"north korea", "dprk"} <= aliases("Democratic People's Republic of Korea")
+    assert "north korea" not in aliases("Republic of Korea")
+    assert {"united kingdom", "britain"} <= aliases("United Kingdom of Great Britain and Northern Ireland")
+    assert value_matches("Syria", "Syrian Arab Republic") and not value_matches("Syria", "Lebanon")
+    assert aliases("Mr. Vladimir Putin", person=True) == {"mr. vladimir putin", "vladimir putin", "putin"}
+
+
 def test_a_question_is_scoped_by_the_country_and_year_it_names(manifest_catalogue: Catalogue) -> None:
     scope = manifest_catalogue.scope("What did Kenya say about climate finance in 2024?", None, ())
     assert scope is not None and scope.origin == "question"
