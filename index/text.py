@@ -119,13 +119,17 @@ _LEANING = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she|hi
 _EXPLETIVE = re.compile(r"^(it|there)\s+(is|was|are|were|has been|have been|will be|would be|remains|seems|appears|"
                         r"becomes|became)\b(.*\b(that|to|for|how|whether|when|time|many|no|a|an)\b)",
                         re.IGNORECASE)
+# "This year marks ...", "These days ...": a time the reader shares, not something said before
+_DEICTIC_TIME = re.compile(r"^(this|these|that)\s+(year|years|week|weeks|month|months|morning|evening|day|days|"
+                           r"session|decade|century|time|summer|spring|autumn|winter|moment|anniversary)\b",
+                           re.IGNORECASE)
 
 
 def leans_back(sentence: str) -> bool:
     """The sentence opens with a word that points at something said before it ("He understood ...",
     "These measures ..."), so it cannot be read alone; "It is crucial that ..." points forward."""
     text = sentence.strip()
-    return bool(_LEANING.match(text)) and not _EXPLETIVE.match(text)
+    return bool(_LEANING.match(text)) and not _EXPLETIVE.match(text) and not _DEICTIC_TIME.match(text)
 
 
 def strip_markers(text: str) -> str:

@@ -210,7 +210,7 @@ class ExtractiveGenerator:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
         if said and chosen:  # the opening answers the question; the rest leaves out what was said
             chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
-        return chosen, reading
+        return _opening_stands(chosen, reading), reading
 
     def _more(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup, said: list[frozenset[str]]
               ) -> tuple[list[Scored], bool]:
@@ -347,6 +347,26 @@ def _repeats(sentence: Scored, said: list[frozenset[str]]) -> bool:
 
 def _leans(sentence: Scored) -> bool:
     return leans_back(sentence.selected.text)
+
+
+def _opening_stands(chosen: list[Scored], reading: bool) -> list[Scored]:
+    """`chosen` without the sentences that would open the answer leaning on one it leaves out.
+
+    The answer reads paragraph by paragraph (best first, or in the text's order for lists) and each
+    paragraph's sentences in their order (`rag.generate.number_citations`), so a runner-up earlier in the
+    best paragraph than the chosen opener ("It would have been implausible ...") would come first; its
+    antecedent, when it had one at hand, was added already (`_with_antecedents`).
+    """
+    kept = list(chosen)
+    while len(kept) > 1:
+        keys = list(dict.fromkeys(_paragraph(c) for c in kept))
+        first_key = min(keys) if reading else max(keys, key=lambda k: next(c.selected.hit.score for c in kept
+                                                                            if _paragraph(c) == k))
+        opener = min((c for c in kept if _paragraph(c) == first_key), key=lambda c: c.selected.start)
+        if not _leans(opener):
+            break
+        kept.remove(opener)
+    return kept
 
 
 def _with_antecedents(chosen: list[Scored], pool: list[Scored]) -> list[Scored]:

@@ -20,3 +20,6 @@ def test_a_sentence_from_the_previous_answer_is_a_repeat_unless_the_new_question
 def test_markers_out_of_order_and_a_leaning_opening_are_faults() -> None:
     assert "markers out of order" in reading_problems(answer("First. [2] Second. [1]"), [])
     assert "opens with an unresolved reference" in reading_problems(answer("Such help matters. [1]"), [])
+    assert "opens with an unresolved reference" in reading_problems(answer("This is causing harm. [1]"), [])
+    # a time the reader shares is no reference back
+    assert reading_problems(answer("This year marks the 20th anniversary of the Convention. [1]"), []) == ()

@@ -44,3 +44,19 @@ def test_what_else_moves_to_a_paragraph_the_conversation_has_not_quoted() -> Non
                                             lambda doc_id: document)
     assert answer.citations[0].paragraph == 2
     assert "poverty" not in answer.answer
+
+
+def test_an_answer_never_opens_with_a_runner_up_that_leans_on_a_sentence_it_leaves_out() -> None:
+    from index.text import leans_back
+
+    text = ("The pandemic changed how we live together, far beyond what anyone expected.\n"
+            "It would have seemed implausible, but we no longer hug our loved ones or visit elderly relatives. "
+            "We have learnt to greet each other from a distance and not to shake hands during the pandemic.\n")
+    document = parse_text(text, "gha")
+    hits = [ParagraphHit("gha", 2, document.paragraph(2).text, 1.0, 0.6, 0.5),
+            ParagraphHit("gha", 1, document.paragraph(1).text, 0.5, 0.3, 0.2)]
+    question = ("Which habits, like shaking hands, hugging or visiting relatives, did people give up during the "
+                "pandemic?")
+    answer = ExtractiveGenerator().generate(analyse(question), hits, lambda doc_id: document)
+    assert answer.citations and answer.answer.startswith("We have learnt to greet")
+    assert not leans_back(answer.answer)

@@ -138,6 +138,7 @@ def test_a_country_asked_by_its_everyday_name_is_found_under_its_official_one() 
     "What does the foreign minister say about sovereign debt?",
     "What does the 2014 speech say about the Millennium Development Goals?",
     "What does his government propose on climate finance?",
+    "What does the Foreign Minister say about sovereign debt?",
 ])
 def test_the_speaker_in_any_of_their_roles_is_not_someone_the_text_reports(question: str) -> None:
     from rag.answerability import reported_subject
@@ -147,6 +148,7 @@ def test_the_speaker_in_any_of_their_roles_is_not_someone_the_text_reports(quest
 
 @pytest.mark.parametrize(("question", "subject"), [
     ("What did the Russian Foreign Minister say about sanctions?", "the Russian Foreign Minister"),
+    ("What did the US representative say at the meeting?", "the US representative"),
     ("What did the President of the General Assembly say?", "the President of the General Assembly"),
     ("What did the Secretary-General say about reform?", "the Secretary-General"),
 ])
