@@ -23,14 +23,18 @@ LEAD_RATIO = 1.5  # and in this many times as many as any other
 CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")  # "EST" in "EST_72_2017.txt"
 
 
-# Everyday English names that ISO 3166 does not list, for the country it lists otherwise ("North
-# Korea" is its "Democratic People's Republic of Korea"): general knowledge, like the ISO table itself.
+# Everyday and former English names that ISO 3166 does not list, for the country it lists otherwise ("North
+# Korea" is its "Democratic People's Republic of Korea", "Siam" Thailand): general knowledge, like the ISO table.
 COMMON_NAMES = {
     "North Korea": "PRK", "DPRK": "PRK", "South Korea": "KOR", "Russia": "RUS", "Syria": "SYR", "Laos": "LAO",
     "Vietnam": "VNM", "Britain": "GBR", "Great Britain": "GBR", "UK": "GBR", "USA": "USA", "Turkey": "TUR",
     "Czech Republic": "CZE", "Ivory Coast": "CIV", "Cape Verde": "CPV", "Swaziland": "SWZ", "Macedonia": "MKD",
     "Burma": "MMR", "East Timor": "TLS", "Vatican": "VAT", "Holy See": "VAT", "Brunei": "BRN", "DRC": "COD",
     "Democratic Republic of the Congo": "COD", "Republic of the Congo": "COG", "Netherlands": "NLD",
+    # former names, as older resolutions write them
+    "Siam": "THA", "Ceylon": "LKA", "Persia": "IRN", "Southern Rhodesia": "ZWE", "Rhodesia": "ZWE", "Zaire": "COD",
+    "Dahomey": "BEN", "Upper Volta": "BFA", "Kampuchea": "KHM", "South West Africa": "NAM", "Bechuanaland": "BWA",
+    "Basutoland": "LSO", "Gold Coast": "GHA", "Tanganyika": "TZA",
 }
 
 

@@ -210,7 +210,7 @@ class ExtractiveGenerator:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
         if said and chosen:  # the opening answers the question; the rest leaves out what was said
             chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
-        return _opening_stands(chosen, reading), reading
+        return _opening_stands(chosen, reading, said), reading
 
     def _more(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup, said: list[frozenset[str]]
               ) -> tuple[list[Scored], bool]:
@@ -349,24 +349,42 @@ def _leans(sentence: Scored) -> bool:
     return leans_back(sentence.selected.text)
 
 
-def _opening_stands(chosen: list[Scored], reading: bool) -> list[Scored]:
+def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[str]]) -> list[Scored]:
     """`chosen` without the sentences that would open the answer leaning on one it leaves out.
 
     The answer reads paragraph by paragraph (best first, or in the text's order for lists) and each
     paragraph's sentences in their order (`rag.generate.number_citations`), so a runner-up earlier in the
     best paragraph than the chosen opener ("It would have been implausible ...") would come first; its
-    antecedent, when it had one at hand, was added already (`_with_antecedents`).
+    antecedent, when it had one at hand, was added already (`_with_antecedents`). An opener that still leans
+    brings the sentence before it (one the conversation said only when nothing else could open); the first
+    sentence of a paragraph, leaning on the paragraph before, gives way to the next chosen sentence.
     """
     kept = list(chosen)
-    while len(kept) > 1:
+    for _ in range(MAX_FOCUSED):
         keys = list(dict.fromkeys(_paragraph(c) for c in kept))
         first_key = min(keys) if reading else max(keys, key=lambda k: next(c.selected.hit.score for c in kept
                                                                             if _paragraph(c) == k))
         opener = min((c for c in kept if _paragraph(c) == first_key), key=lambda c: c.selected.start)
         if not _leans(opener):
             break
-        kept.remove(opener)
+        before = _sentence_before(opener)
+        if before is not None and not (_repeats(before, said) and len(kept) > 1):
+            kept.append(before)  # what it leans on; said before only when nothing else could open
+        elif len(kept) > 1:  # it leans on what is not shown: the next sentence opens instead
+            kept.remove(opener)
+        else:
+            break
     return kept
+
+
+def _sentence_before(sentence: Scored) -> Scored | None:
+    """The sentence just before `sentence` in its paragraph, if any."""
+    hit = sentence.selected.hit
+    spans = [(a, b) for a, b in split_sentences(hit.text) if b <= sentence.selected.start]
+    if not spans:
+        return None
+    start, end = spans[-1]
+    return Scored(Selected(hit, start, end), sentence.score, frozenset(tokenize(hit.text[start:end])))
 
 
 def _with_antecedents(chosen: list[Scored], pool: list[Scored]) -> list[Scored]:
