@@ -27,7 +27,7 @@ CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")  # "EST" in "EST_72_2017
 # Korea" is its "Democratic People's Republic of Korea", "Siam" Thailand): general knowledge, like the ISO table.
 COMMON_NAMES = {
     "North Korea": "PRK", "DPRK": "PRK", "South Korea": "KOR", "Russia": "RUS", "Syria": "SYR", "Laos": "LAO",
-    "Vietnam": "VNM", "Britain": "GBR", "Great Britain": "GBR", "UK": "GBR", "USA": "USA", "Turkey": "TUR",
+    "Vietnam": "VNM", "Britain": "GBR", "Great Britain": "GBR", "UK": "GBR", "US": "USA", "USA": "USA", "Turkey": "TUR",
     "Czech Republic": "CZE", "Ivory Coast": "CIV", "Cape Verde": "CPV", "Swaziland": "SWZ", "Macedonia": "MKD",
     "Burma": "MMR", "East Timor": "TLS", "Vatican": "VAT", "Holy See": "VAT", "Brunei": "BRN", "DRC": "COD",
     "Democratic Republic of the Congo": "COD", "Republic of the Congo": "COG", "Netherlands": "NLD",

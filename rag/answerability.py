@@ -236,21 +236,9 @@ def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
         return None
     who = match.group("who").strip()
     own = {w.lower() for w in identity}
-    if (_SPEAKER.match(who) and not _names_someone(who)) or {name_key(w) for w in NAME.findall(who)} & own:
+    if (_SPEAKER.match(who) and not countries_asked(who)) or {name_key(w) for w in NAME.findall(who)} & own:
         return None
     return who
-
-
-# capitalised words a role may carry without naming anyone else ("the Foreign Minister", "the First Lady")
-_OFFICE_WORDS = frozenset(["foreign", "prime", "deputy", "vice", "first", "former", "new", "current", "chief",
-                           "permanent", "acting", "general", "minister", "president", "ambassador", "representative"])
-
-
-def _names_someone(who: str) -> bool:
-    """A role phrase that names a country or a name ("the US representative", "the Russian minister")."""
-    capitalised = re.findall(r"\b[A-Z][\w'’-]*", who)
-    return bool(countries_asked(who)) or any(w.lower() not in _OFFICE_WORDS and w.lower() != who.split()[0].lower()
-                                             for w in capitalised)
 
 
 def never_reported(subject: str, sentences: Iterable[str]) -> bool:
