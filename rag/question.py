@@ -158,7 +158,14 @@ def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
         return "refers"
     if _ANAPHORA.search(question) and len(topic) <= 5:  # "which areas of law enforcement does it name?"
         return "refers"
+    if len(topic) == 1 and _ABOUT_THE_TEXT.search(question):  # "What does the statement say about corruption?"
+        return ""
     return "refers" if len(topic) <= 1 and not named else ""
+
+
+# A question that names the text itself and what about it asks about its own topic, however short
+_ABOUT_THE_TEXT = re.compile(r"\b(the|this) (statement|speech|text|resolution|document|remarks|address)\b.*"
+                             r"\b(about|on|regarding|concerning)\b", re.IGNORECASE)
 
 
 def own_topic(question: str) -> set[str]:

@@ -60,3 +60,12 @@ def test_an_answer_never_opens_with_a_runner_up_that_leans_on_a_sentence_it_leav
     answer = ExtractiveGenerator().generate(analyse(question), hits, lambda doc_id: document)
     assert answer.citations and answer.answer.startswith("We have learnt to greet")
     assert not leans_back(answer.answer)
+
+
+def test_a_question_naming_the_text_and_a_one_word_topic_is_asked_fresh() -> None:
+    from rag.question import follow_kind
+
+    history = [Turn("user", "What does Mexico say about vaccines?"), Turn("assistant", "It wants equitable access. [1]")]
+    assert follow_kind("What does the statement say about corruption?", history) == ""
+    assert follow_kind("What does the speech say on it?", history) == "refers"
+    assert follow_kind("Which issues?", history) == "refers"
