@@ -65,7 +65,8 @@ def test_an_answer_never_opens_with_a_runner_up_that_leans_on_a_sentence_it_leav
 def test_a_question_naming_the_text_and_a_one_word_topic_is_asked_fresh() -> None:
     from rag.question import follow_kind
 
-    history = [Turn("user", "What does Mexico say about vaccines?"), Turn("assistant", "It wants equitable access. [1]")]
+    history = [Turn("user", "What does Mexico say about vaccines?"),
+               Turn("assistant", "It wants equitable access. [1]")]
     assert follow_kind("What does the statement say about corruption?", history) == ""
     assert follow_kind("What does the speech say on it?", history) == "refers"
     assert follow_kind("Which issues?", history) == "refers"
