@@ -201,7 +201,9 @@ class ExtractiveGenerator:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
             best, best_reading = self._choose_any(query, hits, documents, lambda s: False)
             own = own_topic(query.original)
-            if chosen and not (best and own & (best[0].tokens - chosen[0].tokens)):
+            # "why" may be answered by a reason the conversation already gave ("That is why we reject ...")
+            reason = query.asks_why and bool(best) and bool(GIVES_REASON.search(best[0].selected.text))
+            if chosen and not reason and not (best and own & (best[0].tokens - chosen[0].tokens)):
                 return chosen, reading
             # nothing new, or the follow-up's own words point at a sentence already given ("and per-capita
             # income?"): it is asked for again

@@ -70,3 +70,17 @@ def test_a_question_naming_the_text_and_a_one_word_topic_is_asked_fresh() -> Non
     assert follow_kind("What does the statement say about corruption?", history) == ""
     assert follow_kind("What does the speech say on it?", history) == "refers"
     assert follow_kind("Which issues?", history) == "refers"
+
+
+def test_why_may_be_answered_by_the_reason_the_conversation_already_gave() -> None:
+    text = ("Uruguay rejects the blockade against Cuba. That is why my country rejects any coercive, unilateral "
+            "measures, because they contravene international law.\n"
+            "Uruguay also supports the peace process in Colombia and the talks in Havana.\n")
+    document = parse_text(text, "ury")
+    hits = [ParagraphHit("ury", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", "What is Uruguay's position on the blockade against Cuba?"),
+               Turn("assistant", "Uruguay rejects the blockade against Cuba. [1] That is why my country rejects any "
+                                 "coercive, unilateral measures, because they contravene international law. [1]")]
+    answer = ExtractiveGenerator().generate(analyse("Why does Uruguay oppose it?", history), hits,
+                                            lambda doc_id: document)
+    assert "because they contravene international law" in answer.answer
