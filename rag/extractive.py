@@ -352,7 +352,7 @@ def _leans(sentence: Scored) -> bool:
 
 
 def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[str]]) -> list[Scored]:
-    """`chosen` without the sentences that would open the answer leaning on one it leaves out.
+    """`chosen`, changed so that the answer does not open on a sentence leaning on one it leaves out.
 
     The answer reads paragraph by paragraph (best first, or in the text's order for lists) and each
     paragraph's sentences in their order (`rag.generate.number_citations`), so a runner-up earlier in the
@@ -363,6 +363,8 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
     """
     kept = list(chosen)
     for _ in range(MAX_FOCUSED):
+        if not kept:
+            break
         keys = list(dict.fromkeys(_paragraph(c) for c in kept))
         first_key = min(keys) if reading else max(keys, key=lambda k: next(c.selected.hit.score for c in kept
                                                                             if _paragraph(c) == k))

@@ -84,3 +84,9 @@ def test_why_may_be_answered_by_the_reason_the_conversation_already_gave() -> No
     answer = ExtractiveGenerator().generate(analyse("Why does Uruguay oppose it?", history), hits,
                                             lambda doc_id: document)
     assert "because they contravene international law" in answer.answer
+
+
+def test_nothing_chosen_stays_nothing() -> None:
+    from rag.extractive import _opening_stands
+
+    assert _opening_stands([], reading=False, said=[]) == [] and _opening_stands([], reading=True, said=[]) == []
