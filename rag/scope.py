@@ -142,6 +142,7 @@ class Catalogue:
         self._values: dict[str, list[str]] = {}
         self._accepted: dict[tuple[str, tuple[str, ...]], frozenset[MetaValue]] = {}
         self._name_fields: tuple[str, ...] | None = None
+        self._by_value: dict[str, dict[MetaValue, list[str]]] = {}
 
     def _name_forms(self) -> dict[str, dict[str, set[str]]]:
         """field -> lower-cased form -> the stored values (as text) it names (the forms a question may use)."""
@@ -170,9 +171,23 @@ class Catalogue:
 
     def resolve(self, where: Where, within: Sequence[str] | None = None) -> tuple[str, ...]:
         """The doc ids (sorted) whose metadata matches every field of `where`, inside `within` when given."""
+        matching: set[str] | None = None
+        for field, wanted in where:  # each field's matching documents, from the values it accepts
+            by_value = self._documents_by_value(field)
+            found = {d for value in self._accepted_values(field, wanted) for d in by_value.get(value, ())}
+            matching = found if matching is None else matching & found
         ids = within if within else self._ids
-        accepted = [(field, self._accepted_values(field, wanted)) for field, wanted in where]
-        return tuple(d for d in ids if self._matches(self.meta.get(d, {}), accepted))
+        return tuple(ids) if matching is None else tuple(d for d in ids if d in matching)
+
+    def _documents_by_value(self, field: str) -> dict[MetaValue, list[str]]:
+        """Each stored value of `field` -> the documents holding it (built once per field)."""
+        if field not in self._by_value:
+            index: dict[MetaValue, list[str]] = {}
+            for doc_id in self._ids:
+                if field in self.meta[doc_id]:
+                    index.setdefault(self.meta[doc_id][field], []).append(doc_id)
+            self._by_value[field] = index
+        return self._by_value[field]
 
     def _accepted_values(self, field: str, wanted: tuple[str, ...]) -> frozenset[MetaValue]:
         """The stored values of `field` that one of `wanted` names (each distinct value checked once)."""
@@ -184,10 +199,6 @@ class Catalogue:
             present = {m[field] for m in self.meta.values() if field in m}
             self._accepted[key] = frozenset(v for v in present if any(value_matches(w, v, person) for w in wanted))
         return self._accepted[key]
-
-    @staticmethod
-    def _matches(meta: Mapping[str, MetaValue], accepted: Sequence[tuple[str, frozenset[MetaValue]]]) -> bool:
-        return all(field in meta and meta[field] in accepted_values for field, accepted_values in accepted)
 
     def check_fields(self, where: Where) -> None:
         """Refuse a field no document has, naming those that exist."""
