@@ -74,8 +74,13 @@ def country_code(file_name: str) -> str | None:
 
 
 def code_of(name: str) -> str | None:
-    """The alpha-3 code of a country name as `countries_named` or `countries_asked` give it."""
+    """The alpha-3 code of a country name as `countries_named` or `countries_asked` give it (either apostrophe)."""
     return _forms().get(name.replace("’", "'"))
+
+
+def _code(named: str) -> str:
+    """The code of a name `countries_named` found (so it is known)."""
+    return _forms()[named.replace("’", "'")]
 
 
 def names_of(code: str) -> set[str]:
@@ -100,9 +105,9 @@ def own_country(paragraphs: Sequence[str], file_name: str = "") -> str | None:
     written: dict[str, Counter[str]] = {}
     for text in paragraphs:
         names = countries_named(text)
-        spread.update({_forms()[n.replace("’", "'")] for n in names})
+        spread.update({_code(n) for n in names})
         for name in names:
-            written.setdefault(_forms()[name.replace("’", "'")], Counter())[name] += 1
+            written.setdefault(_code(name), Counter())[name] += 1
     code = country_code(file_name)
     if code is not None:  # the file names its country: the text's name for it, or none if it never writes it
         return written[code].most_common(1)[0][0] if code in written else None

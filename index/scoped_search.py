@@ -152,13 +152,8 @@ class ScopedSearch:
         got = self._chunks.get(ids=wanted, include=["embeddings"])
         row = {cid: i for i, cid in enumerate(got["ids"])}
         matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        tables = {}
-        for doc_id, chunks in expected.items():
-            if chunks and all(c.chunk_id in row for c in chunks):
-                vectors = matrix[[row[c.chunk_id] for c in chunks]]
-                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-                tables[doc_id] = ChunkTable(tuple(_hit(c) for c in chunks), vectors / np.where(norms > 0, norms, 1.0))
-        return tables
+        return {doc_id: _table(tuple(_hit(c) for c in chunks), matrix[[row[c.chunk_id] for c in chunks]])
+                for doc_id, chunks in expected.items() if chunks and all(c.chunk_id in row for c in chunks)}
 
     def _load_filtered(self, doc_ids: list[str]) -> dict[str, ChunkTable]:
         """These documents' chunk tables in one request (a document without chunks gets an empty one)."""
@@ -170,7 +165,7 @@ class ScopedSearch:
             hit = chunk_hit(cid, meta, text, 1.0)
             rows.setdefault(hit.doc_id, []).append((hit, vector))
         # no chunks stored (yet): an empty table, nothing to find and nothing to ask the store for again
-        return {doc_id: _table(pairs) for doc_id, pairs in rows.items()}
+        return {doc_id: _table(tuple(h for h, _ in pairs), [v for _, v in pairs]) for doc_id, pairs in rows.items()}
 
     def _rows(self, chunk_ids: list[str]) -> dict[str, ChunkHit]:
         """Stored chunks by id: from the tables already read, the rest in one request."""
@@ -188,15 +183,15 @@ class ScopedSearch:
         return rows
 
 
-def _table(pairs: list[tuple[ChunkHit, Any]]) -> ChunkTable:
-    """A document's chunk table from (hit, stored vector) pairs, the vectors scaled to unit length."""
+def _table(hits: tuple[ChunkHit, ...], stored: Any) -> ChunkTable:
+    """A document's chunk table: its hits and their stored vectors (rows in that order), scaled to length 1."""
     import numpy as np
 
-    if not pairs:
+    if not hits:
         return ChunkTable((), np.zeros((0, 0), dtype=np.float32))
-    vectors = np.asarray([v for _, v in pairs], dtype=np.float32)
+    vectors = np.asarray(stored, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return ChunkTable(tuple(h for h, _ in pairs), vectors / np.where(norms > 0, norms, 1.0))
+    return ChunkTable(hits, vectors / np.where(norms > 0, norms, 1.0))
 
 
 def _hit(chunk: Chunk) -> ChunkHit:
