@@ -132,11 +132,11 @@ def test_an_ingested_statements_table_is_read_by_id_and_equals_its_stored_rows(a
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_scoped_search_gives_chromas_hits_on_real_statements(archive_index: Path, embedder) -> None:
     """A scope of one or two statements: exactly Chroma's filtered hits. The widened unfiltered search (taken
-    for large scopes, forced here) agrees with exact search and with Chroma's filter on the best hits; HNSW
-    is approximate in its tail, so there a chunk or two of the 40 may differ."""
+    for large scopes, forced here) agrees with exact search on the best ten. Chroma's filtered HNSW query is
+    approximate and its graph differs from build to build, so against it only the best hit and most of the
+    best ten must agree."""
     from index.fast_embed import query_embedder
 
     store, model = open_store(archive_index), query_embedder(embedder.name)
@@ -153,7 +153,9 @@ def test_scoped_search_gives_chromas_hits_on_real_statements(archive_index: Path
             got, best = widened.query(vector, 40, scope), exact.query(vector, 40, scope)
             assert got is not None and best is not None and {h.doc_id for h in got} <= set(scope)
             _same(got[:10], best[:10])
-            _same(got[:10], store._query(vector, 40, scope)[:10])
+            chroma = store._query(vector, 40, scope)
+            assert got[0].chunk_id == chroma[0].chunk_id
+            assert len({h.chunk_id for h in got[:10]} & {h.chunk_id for h in chroma[:10]}) >= 8
             assert len({h.chunk_id for h in got} & {h.chunk_id for h in best}) >= 36
 
 
