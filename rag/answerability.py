@@ -15,7 +15,7 @@ from typing import Literal
 
 from index.countries import code_of, countries_asked, countries_named, names_country
 from index.sentences import split_sentences
-from index.text import COMMON_CAPS, NAME, acronyms_spelled_out, name_key, names_in, stem, tokenize, words
+from index.text import COMMON_CAPS, NAME, NAME_RUN, acronyms_spelled_out, name_key, names_in, stem, tokenize, words
 
 Expect = Literal["quantity", "time", "entity"]
 
@@ -85,6 +85,41 @@ def names_new_person(sentences: Iterable[str], question: str) -> bool:
                for s in sentences for m in _PERSON.finditer(s))
 
 
+# "What is the name of the field", "what is the plan called", "in which city": a proper name is asked, and
+# for a place, neither a country nor a body ("the Indian Ocean Commission") is one
+_NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
+                     r"\bwhat (is|was|are|were) (it|they|this|that|the [\w-]+(?: [\w-]+)?) (called|named)\b",
+                     re.IGNORECASE)
+_PLACE_Q = re.compile(r"\b(which|what) (city|town|village|capital|region|province|district|island|port|river)\b",
+                      re.IGNORECASE)
+_BODY_WORDS = frozenset(["commission", "council", "committee", "organization", "organisation", "union", "nations",
+                         "assembly", "conference", "court", "bank", "fund", "agency", "programme", "program", "office",
+                         "group", "forum", "summit", "initiative", "declaration", "agenda", "treaty", "convention"])
+_CAPS = frozenset(w.lower() for w in COMMON_CAPS)
+
+
+def asks_proper_name(question: str) -> Literal["name", "place"] | None:
+    """Whether the question asks for a proper name: "place" for a city or region, "name" for any other."""
+    return "place" if _PLACE_Q.search(question) else "name" if _NAME_Q.search(question) else None
+
+
+def names_new_proper(sentences: Iterable[str], question: str, place: bool = False) -> bool:
+    """Some sentence gives a capitalised name that `question` does not (a lone capitalised word that opens a
+    sentence may be any word, so it does not count); with `place`, one that is neither a country nor a body."""
+    asked = {name_key(w) for w in NAME.findall(question)}
+    for sentence in sentences:
+        opening = len(sentence) - len(sentence.lstrip())
+        for match in NAME_RUN.finditer(sentence):
+            run = match.group(0)
+            parts = [name_key(w) for w in re.split(r"[ -]", run)]
+            if (match.start() == opening and len(parts) == 1) or not set(parts) - asked - _CAPS:
+                continue
+            if place and (countries_asked(run) or parts[-1] in _BODY_WORDS):
+                continue
+            return True
+    return False
+
+
 _TITLE_WORDS = frozenset(["mr", "ms", "mrs", "dr", "his", "her", "excellency", "president", "minister", "prime",
                           "general", "assembly", "council", "nations", "united", "security", "secretary-general"])
 
@@ -142,14 +177,24 @@ def _is_count(token: str, head: set[str]) -> bool:
 
 _YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.IGNORECASE)
+# "On what date", "which day": a day is asked, and a year or "this session" does not give one
+ASKS_DAY = re.compile(r"\b(what|which) (date|day)\b", re.IGNORECASE)
+_DAY_DATE = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
+                       r"today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+                       r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
+                       r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\d+) days? ago\b",
+                       re.IGNORECASE)
 
 
 def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset(),
-              year: bool = False) -> bool:
+              year: bool = False, day: bool = False) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
-    "deliver its opinion"), some word of that too: a date beside the names alone dates something else."""
-    if not (_YEAR_DATE if year else _DATE).search(sentence):  # "in which year" is not answered by "in May"
+    "deliver its opinion"), some word of that too: a date beside the names alone dates something else.
+    `year`: a year is asked ("in which year" is not answered by "in May"); `day`: a day is asked ("on what
+    date" is not answered by "in 1976")."""
+    date = _YEAR_DATE if year else _DAY_DATE if day else _DATE
+    if not date.search(sentence):
         return False
     said = {stem(w) for w in words(sentence)}
     return all(not wanted or any(_kin(t, w) for t in wanted for w in said) for wanted in (topic, event))
@@ -221,11 +266,11 @@ _SPEAKER = re.compile(r"^(he|she|they|it|we|(?:the|this|that|its|their|his|her) 
                       r"head of government|delegate|delegation|government|country|resolution|council|"
                       r"representative|report|letter|declaration|envoy)s?)$", re.IGNORECASE)
 # A sentence that reports what someone said, rather than thanking or naming them.
+# Verbs in lower case only: "Member States" and "the Calls to Action" name things; "states" and "calls" report
 REPORTS = re.compile(r"\b(said|says|say|stated|states|told|noted|notes|warned|warns|called|calls|urged|urges|declared|"
                      r"declares|argued|argues|stressed|stresses|reminded|emphasi[sz]ed|wrote|writes|asked|asks|"
                      r"proposed|proposes|suggested|recommended|announced|reported|believed|believes|words|quote|"
-                     r"quoted|according to|put it|observed|insisted|affirmed|recalled|pointed out)\b|[:\"“”]",
-                     re.IGNORECASE)
+                     r"quoted|[Aa]ccording to|put it|observed|insisted|affirmed|recalled|pointed out)\b|[:\"“”]")
 
 
 def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:

@@ -21,13 +21,16 @@ from index.model import Document
 from index.sentences import split_sentences
 from index.text import NAME, name_key, names_in, tokenize
 from rag.answerability import (
+    ASKS_DAY,
     ASKS_YEAR,
     about_structure_only,
     absent_attribute,
     asks_country,
     asks_office_holder,
+    asks_proper_name,
     missing_names,
     names_new_person,
+    names_new_proper,
     names_other_country,
     never_reported,
     quantity_head,
@@ -157,11 +160,14 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         return "needs_country"
     if asks_office_holder(query.original) and not names_new_person(sentences, query.original):
         return "needs_name"
+    proper = asks_proper_name(query.original)
+    if proper and not names_new_proper(sentences, query.original, place=proper == "place"):
+        return "needs_name"
     if query.expect == "time":
         topic = set(tokenize(query.original)) - _TIME_FRAME
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
-        year = bool(ASKS_YEAR.search(query.original))
-        if not any(tied_date(s, topic, event, year) for s in sentences):
+        year, day = bool(ASKS_YEAR.search(query.original)), bool(ASKS_DAY.search(query.original))
+        if not any(tied_date(s, topic, event, year, day) for s in sentences):
             return "needs_date"
     return None
 

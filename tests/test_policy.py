@@ -144,3 +144,40 @@ def test_which_state_is_a_country_question_but_a_state_of_affairs_is_not() -> No
     assert asks_country("Which State does Mauritius accuse of excising the Chagos Archipelago?")
     assert not asks_country("What state of emergency was declared?")
     assert not asks_country("Which States voted against?")
+
+
+def test_a_day_asked_is_not_answered_by_a_year_alone() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    question = "On what date are the elections in Namibia to be held?"
+    yearly = "Declares that free elections in Namibia must be held in 1976 under United Nations supervision."
+    reason = after_generation(analyse(question), _draft(yearly), AnswerPolicy())
+    assert reason == "needs_date"
+    dated = "Declares that free elections in Namibia shall be held on 31 August 1976."
+    assert after_generation(analyse(question), _draft(dated), AnswerPolicy()) is None
+    # "when" takes a year
+    assert after_generation(analyse("When are the elections in Namibia to be held?"), _draft(yearly),
+                            AnswerPolicy()) is None
+
+
+def test_a_proper_name_asked_needs_a_new_name_and_a_place_neither_a_country_nor_a_body() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    field = "What is the name of the offshore field where Ghana discovered its gas?"
+    unnamed = "Looking forward, we will use the gas we have discovered in our offshore concessions."
+    assert after_generation(analyse(field), _draft(unnamed), AnswerPolicy()) == "needs_name"
+    named = "Gas from the Jubilee and Sankofa fields now reaches our power plants."
+    assert after_generation(analyse(field), _draft(named), AnswerPolicy()) is None
+    city = "In which city was the ministerial conference on maritime security held?"
+    hosted = "As Chair of the Indian Ocean Commission, Mauritius co-hosted a ministerial conference on that."
+    assert after_generation(analyse(city), _draft(hosted), AnswerPolicy()) == "needs_name"
+    placed = "Mauritius hosted the ministerial conference on maritime security in Port Louis in April."
+    assert after_generation(analyse(city), _draft(placed), AnswerPolicy()) is None
+
+
+def test_a_person_thanked_beside_member_states_is_not_reported() -> None:
+    from rag.answerability import never_reported
+
+    thanked = "I thank Mr. Miroslav Lajčák for his engagement with Member States during his presidency."
+    assert never_reported("Miroslav Lajčák", [thanked])
+    assert not never_reported("Miroslav Lajčák", ["Mr. Miroslav Lajčák states that reform is overdue."])
