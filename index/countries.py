@@ -38,6 +38,48 @@ COMMON_NAMES = {
 }
 
 
+# Demonyms that the suffix rule of `countries_asked` cannot read back to a name ("Swiss", "Dutch"), or reads to
+# the wrong one ("Nigerian" would give Niger): general knowledge, like the names above.
+DEMONYMS = {
+    "Swiss": "CHE", "French": "FRA", "Dutch": "NLD", "Greek": "GRC", "Thai": "THA", "Irish": "IRL", "Danish": "DNK",
+    "Finnish": "FIN", "Polish": "POL", "Spanish": "ESP", "British": "GBR", "Filipino": "PHL", "Emirati": "ARE",
+    "Saudi": "SAU", "Malagasy": "MDG", "Ivorian": "CIV", "Argentine": "ARG", "Cypriot": "CYP", "Czech": "CZE",
+    "Slovak": "SVK", "Vietnamese": "VNM", "Lao": "LAO", "Salvadoran": "SLV", "Burkinabe": "BFA", "Tajik": "TJK",
+    "Uzbek": "UZB", "Kazakh": "KAZ", "Kyrgyz": "KGZ", "Turkmen": "TKM", "Montenegrin": "MNE", "Sammarinese": "SMR",
+    "Nigerian": "NGA", "Nigerien": "NER", "Monegasque": "MCO", "Luxembourgish": "LUX", "Icelandic": "ISL",
+    "Bahamian": "BHS", "Barbadian": "BRB", "Comorian": "COM", "Djiboutian": "DJI", "Guatemalan": "GTM",
+    "Guyanese": "GUY", "Haitian": "HTI", "Honduran": "HND", "Maldivian": "MDV", "Mauritian": "MUS",
+    "Mozambican": "MOZ", "Nicaraguan": "NIC", "Peruvian": "PER", "Turkish": "TUR", "Yemeni": "YEM",
+    "Austrian": "AUT", "Australian": "AUS",
+}
+_IRREGULAR = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b")
+
+
+@cache
+def demonym_country(word: str) -> str | None:
+    """The country a demonym stands for, as a name `code_of` knows: "Swiss" -> "Switzerland", "Mexican" ->
+    "Mexico"; None for a word that is no demonym."""
+    if word in DEMONYMS:
+        return min(names_of(DEMONYMS[word]), key=len)
+    if not _DEMONYM.fullmatch(word):
+        return None
+    shorts = {name.split(",")[0] for name in _forms()}
+    if word in shorts:
+        return None  # a name itself ("Oman")
+    for stem in (word[: STEM + 1], word[:STEM]):  # "Austr" is Austria or Australia before "Aust" is anything
+        match = [name for name in sorted(shorts) if name.startswith(stem) and " " not in name]
+        if match:
+            return match[0]
+    return None
+
+
+def demonyms_of(text: str, code: str) -> list[str]:
+    """The demonyms in `text` of the country with this code ("the Swiss statement" -> ["Swiss"])."""
+    words = [m.group(0) for m in _IRREGULAR.finditer(text)] + _DEMONYM.findall(text)
+    found = [w for w in dict.fromkeys(words) if (country := demonym_country(w)) and code_of(country) == code]
+    return found
+
+
 @cache
 def _forms() -> dict[str, str]:
     """Each way of writing a country's name -> the ISO 3166 alpha-3 code; a form two countries share
@@ -122,17 +164,12 @@ STEM = 4  # letters that find a country's name in all its forms: "Mexi" in "Mexi
 
 
 def countries_asked(question: str) -> list[str]:
-    """The countries a question names, by name or by demonym ("Mexican" -> "Mexico")."""
+    """The countries a question names, by name or by demonym ("Mexican" -> "Mexico", "Swiss" -> "Switzerland")."""
     found = list(dict.fromkeys(countries_named(question)))
-    shorts = {name.split(",")[0] for name in _forms()}
-    for word in _DEMONYM.findall(question):
-        if word in shorts:
-            continue  # a name itself ("Oman")
-        for stem in (word[: STEM + 1], word[:STEM]):  # "Austr" is Austria or Australia before "Aust" is anything
-            match = [name for name in sorted(shorts) if name.startswith(stem) and " " not in name]
-            if match:
-                found.append(match[0])
-                break
+    for word in [m.group(0) for m in _IRREGULAR.finditer(question)] + _DEMONYM.findall(question):
+        country = demonym_country(word)
+        if country is not None:
+            found.append(country)
     return list(dict.fromkeys(found))
 
 
@@ -146,6 +183,8 @@ def mentions_country(text: str, country: str) -> bool:
 
 
 def names_country(text: str, country: str) -> bool:
-    """`text` writes the country `country` names by any of its names ("Russian Federation" for "Russia")."""
+    """`text` writes the country `country` names by any of its names ("Russian Federation" for "Russia") or
+    demonyms ("British" for "UK")."""
     code = code_of(country)
-    return code is not None and any(code_of(name) == code for name in countries_named(text))
+    return code is not None and (any(code_of(name) == code for name in countries_named(text))
+                                 or bool(demonyms_of(text, code)))

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
+from index.countries import demonyms_of
 from index.errors import IndexMissingError, InputError
 from index.manifest import SCHEMA_VERSION
 from index.model import Document
@@ -24,7 +25,7 @@ from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, Timed, abstain, stream_words
 from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
-from rag.question import Query, Turn, analyse, is_injection, without_name
+from rag.question import Query, Turn, analyse, is_injection, without_demonym, without_name
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
 from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
@@ -172,12 +173,16 @@ class Assistant:
         return found, replace(query, standalone=catalogue.unnamed(query.standalone, {*skip, *(f for f, _ in clause)}))
 
     def _without_own_name(self, query: Query, doc_id: str) -> Query:
-        """Asked of one statement, its own country's name ("How does Estonia's statement ...") points at
-        every paragraph alike: retrieval and the checks read the question without it."""
-        country = self._profile(doc_id).country
-        if not country:
+        """Asked of one statement, its own country's name or demonym ("How does Estonia's statement ...",
+        "the Swiss statement") points at every paragraph alike: retrieval and the checks read the question
+        without it."""
+        profile = self._profile(doc_id)
+        if not profile.country:
             return query
-        return replace(query, standalone=without_name(query.standalone, country))
+        standalone = without_name(query.standalone, profile.country)
+        for demonym in demonyms_of(standalone, profile.code) if profile.code else ():  # "the Swiss statement"
+            standalone = without_demonym(standalone, demonym)
+        return replace(query, standalone=standalone)
 
     def _across(self, query: Query, found: Scope | None, scope: list[str] | None, depth: int
                 ) -> tuple[list[ParagraphHit], Iterator[str | Draft] | None]:

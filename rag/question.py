@@ -204,6 +204,17 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     )
 
 
+# What a statement's own demonym points at the statement through: "the Swiss statement", "the Swiss President"
+_OWN_VOICE = re.compile(r"(?i:statement|speech|address|remarks|delegation|representative|government|president|"
+                        r"prime minister|foreign minister|minister|leader)\b")
+
+
+def without_demonym(text: str, demonym: str) -> str:
+    """`text` without a statement's own demonym where it names the statement or its speaker ("the Swiss
+    statement" -> "the statement"), kept where it says something ("on Honduran soil")."""
+    return re.sub(rf"\b{re.escape(demonym)}\s+(?={_OWN_VOICE.pattern})", "", text)
+
+
 def without_name(text: str, name: str) -> str:
     """`text` without `name` (a statement's own country, which every paragraph shares):
     "How does Estonia's statement ..." -> "How does the statement ...", "the Bangladesh statement" ->

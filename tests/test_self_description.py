@@ -97,6 +97,26 @@ def test_a_statements_own_country_is_taken_out_of_what_retrieval_reads() -> None
     assert without_name("What did Estonians say?", "Estonia") == "What did Estonians say?"
 
 
+def test_a_statements_own_demonym_is_taken_out_only_where_it_names_the_statement_or_speaker() -> None:
+    from rag.question import without_demonym
+
+    assert without_demonym("What does the Swiss statement say about Swiss banks?", "Swiss") == \
+        "What does the statement say about Swiss banks?"
+    assert without_demonym("What does the Honduran President say?", "Honduran") == "What does the President say?"
+    assert without_demonym("Who fights on Honduran soil?", "Honduran") == "Who fights on Honduran soil?"
+
+
+def test_demonyms_the_suffix_rule_cannot_read_are_known_and_name_their_country() -> None:
+    from index.countries import DEMONYMS, code_of, countries_asked, demonym_country, demonyms_of, names_country
+
+    assert all(code_of(demonym_country(word) or "") == code for word, code in DEMONYMS.items())
+    assert countries_asked("What does the Swiss statement say about Dutch and Nigerian troops?") == \
+        ["Switzerland", "Netherlands", "Nigeria"]
+    assert code_of(countries_asked("the Austrian proposal")[0]) == "AUT"  # not Australia, which sorts first
+    assert demonyms_of("The Swiss people and the French delegation", "CHE") == ["Swiss"]
+    assert names_country("the British Prime Minister", "UK") and not names_country("the British", "France")
+
+
 def test_a_statement_that_never_writes_its_own_name_still_speaks_for_its_file_names_country() -> None:
     from index.countries import code_of, country_code
     from rag.policy import AnswerPolicy, profile
