@@ -177,24 +177,14 @@ def _is_count(token: str, head: set[str]) -> bool:
 
 _YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.IGNORECASE)
-# "On what date", "which day": a day is asked, and a year or "this session" does not give one
-ASKS_DAY = re.compile(r"\b(what|which) (date|day)\b", re.IGNORECASE)
-_DAY_DATE = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
-                       r"today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
-                       r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
-                       r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\d+) days? ago\b",
-                       re.IGNORECASE)
 
 
 def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset(),
-              year: bool = False, day: bool = False) -> bool:
+              year: bool = False) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
-    "deliver its opinion"), some word of that too: a date beside the names alone dates something else.
-    `year`: a year is asked ("in which year" is not answered by "in May"); `day`: a day is asked ("on what
-    date" is not answered by "in 1976")."""
-    date = _YEAR_DATE if year else _DAY_DATE if day else _DATE
-    if not date.search(sentence):
+    "deliver its opinion"), some word of that too: a date beside the names alone dates something else."""
+    if not (_YEAR_DATE if year else _DATE).search(sentence):  # "in which year" is not answered by "in May"
         return False
     said = {stem(w) for w in words(sentence)}
     return all(not wanted or any(_kin(t, w) for t in wanted for w in said) for wanted in (topic, event))
@@ -266,11 +256,18 @@ _SPEAKER = re.compile(r"^(he|she|they|it|we|(?:the|this|that|its|their|his|her) 
                       r"head of government|delegate|delegation|government|country|resolution|council|"
                       r"representative|report|letter|declaration|envoy)s?)$", re.IGNORECASE)
 # A sentence that reports what someone said, rather than thanking or naming them.
-# Verbs in lower case only: "Member States" and "the Calls to Action" name things; "states" and "calls" report
 REPORTS = re.compile(r"\b(said|says|say|stated|states|told|noted|notes|warned|warns|called|calls|urged|urges|declared|"
                      r"declares|argued|argues|stressed|stresses|reminded|emphasi[sz]ed|wrote|writes|asked|asks|"
                      r"proposed|proposes|suggested|recommended|announced|reported|believed|believes|words|quote|"
-                     r"quoted|[Aa]ccording to|put it|observed|insisted|affirmed|recalled|pointed out)\b|[:\"“”]")
+                     r"quoted|according to|put it|observed|insisted|affirmed|recalled|pointed out)\b|[:\"“”]",
+                     re.IGNORECASE)
+# A name of two capitalised words or more ("Member States", "the United States"): no verb in it reports
+_NAME_OF_WORDS = re.compile(r"(?<![\w.])[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)+")
+
+
+def reports(sentence: str) -> bool:
+    """`sentence` reports what someone said ("Calls upon", "she stressed", a quotation), not in a name."""
+    return REPORTS.search(_NAME_OF_WORDS.sub(" ", sentence)) is not None
 
 
 def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
@@ -292,7 +289,7 @@ def never_reported(subject: str, sentences: Iterable[str]) -> bool:
     names = [w for w in NAME.findall(subject) if w not in COMMON_CAPS]
     wanted = set(words(" ".join(names) or subject)) - {"mr", "ms", "mrs", "dr", "the"}
     naming = [s for s in sentences if wanted & set(words(s))]
-    return not any(REPORTS.search(s) for s in naming)
+    return not any(reports(s) for s in naming)
 
 
 _TOPIC = re.compile(r"^\s*(?:about|on|regarding|concerning|in relation to)\s+(?P<topic>[^?;]+)", re.IGNORECASE)
@@ -314,7 +311,7 @@ def topic_unreported(subject: str, topic: set[str], paragraphs: Iterable[str]) -
     wanted = set(words(" ".join(names) or subject)) - {"mr", "ms", "mrs", "dr", "the"}
     for text in paragraphs:
         spans = [text[a:b] for a, b in split_sentences(text)] or [text]
-        if any(wanted & set(words(s)) and REPORTS.search(s) for s in spans) and topic & set(tokenize(text)):
+        if any(wanted & set(words(s)) and reports(s) for s in spans) and topic & set(tokenize(text)):
             return False
     return True
 

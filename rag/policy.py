@@ -21,7 +21,6 @@ from index.model import Document
 from index.sentences import split_sentences
 from index.text import NAME, name_key, names_in, tokenize
 from rag.answerability import (
-    ASKS_DAY,
     ASKS_YEAR,
     about_structure_only,
     absent_attribute,
@@ -166,8 +165,8 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
     if query.expect == "time":
         topic = set(tokenize(query.original)) - _TIME_FRAME
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
-        year, day = bool(ASKS_YEAR.search(query.original)), bool(ASKS_DAY.search(query.original))
-        if not any(tied_date(s, topic, event, year, day) for s in sentences):
+        year = bool(ASKS_YEAR.search(query.original))
+        if not any(tied_date(s, topic, event, year) for s in sentences):
             return "needs_date"
     return None
 
