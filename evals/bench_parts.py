@@ -12,6 +12,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -165,28 +166,47 @@ def _ask_over_http(url: str, question: str) -> str:
     return text
 
 
+READ_AHEAD_LINE = "documents ahead of questions"  # what `serve` prints once every document is read ahead
+
+
 def serve_peak_rss(index_dir: Path, questions: Sequence[str], port: int, env: dict[str, str],
-                   cwd: Path) -> dict[str, Any]:
-    """Peak RSS (server and children) of `speechqa serve` from start through a few answers over `/ask`."""
+                   cwd: Path, read_ahead_limit_s: float = 900.0) -> dict[str, Any]:
+    """Peak RSS (server and children) of `speechqa serve` from start through a few answers over `/ask` and
+    until it has read every document ahead of questions (its caches full)."""
     url = f"http://127.0.0.1:{port}/"
     env = {**env, "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED": "False"}
-    process = subprocess.Popen([sys.executable, "-m", "ui", "serve", "--port", str(port), "--index-dir",
-                                str(index_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    peak, stop = [0.0], threading.Event()
-    sampler = threading.Thread(target=_sample_rss, args=(process.pid, peak, stop), daemon=True)
-    sampler.start()
-    try:
-        ready = _wait_http(url, process)
-        started = time.perf_counter()
-        for question in questions:
-            _ask_over_http(url, question)
-        answers = time.perf_counter() - started
-    except Exception as e:  # a missing or broken `serve` is reported, not fatal to the other figures
-        return {"note": f"not measured: {type(e).__name__}: {e}"[:300], "peak_rss_mb": 0.0}
-    finally:
-        stop.set()
-        sampler.join(timeout=5)
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as said:
+        process = subprocess.Popen([sys.executable, "-m", "ui", "serve", "--port", str(port), "--index-dir",
+                                    str(index_dir)], stdout=subprocess.DEVNULL, stderr=said, env=env, cwd=cwd)
+        peak, stop = [0.0], threading.Event()
+        sampler = threading.Thread(target=_sample_rss, args=(process.pid, peak, stop), daemon=True)
+        sampler.start()
+        try:
+            ready = _wait_http(url, process)
+            started = time.perf_counter()
+            for question in questions:
+                _ask_over_http(url, question)
+            answers = time.perf_counter() - started
+            read = _wait_said(said, READ_AHEAD_LINE, process, read_ahead_limit_s)
+        except Exception as e:  # a missing or broken `serve` is reported, not fatal to the other figures
+            return {"note": f"not measured: {type(e).__name__}: {e}"[:300], "peak_rss_mb": 0.0}
+        finally:
+            stop.set()
+            sampler.join(timeout=5)
+            process.terminate()
+            process.wait(timeout=30)
     return {"peak_rss_mb": peak[0], "page_ready_s": ready, "answers": len(questions), "answers_s": answers,
-            "note": f"server + children, through {len(questions)} answers over /ask"}
+            "read_ahead": read, "note": f"server + children, through {len(questions)} answers over /ask and "
+            "reading every document ahead"}
+
+
+def _wait_said(said: Any, line: str, process: subprocess.Popen[bytes], limit_s: float) -> str:
+    """The first line of the server's stderr that holds `line`, waiting for it up to `limit_s`."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit_s and process.poll() is None:
+        said.seek(0)
+        found = next((text.strip() for text in said if line in text), None)
+        if found:
+            return found
+        time.sleep(1.0)
+    raise RuntimeError(f"speechqa serve did not say '{line}' within {limit_s:.0f} s")

@@ -16,7 +16,8 @@ more each. So a scope is searched one of two ways, and the filtered query is onl
   approximate: they agree on the best hits and may differ by a chunk or two near the `n`-th, where the
   widened search is as often closer to exact search as Chroma's filtered one (`SearchPolicy.widen`).
 
-A table is read when first needed and forgotten when this process writes that document's chunks; the
+A table is read when first needed (or ahead of questions, `warm`) and forgotten when this process writes
+that document's chunks; the
 writes of other processes reach a reader through a new store, which `rag.library` opens whenever the
 index's documents change (as it must anyway for an embedded Chroma client to see them).
 """
@@ -47,7 +48,8 @@ class SearchPolicy:
     # (Chroma's filtered query: 47; a margin of 2: 43), and a search returning more ids explores more.
     widen: float = 4.0
     max_wide: int = 2000  # ... up to this many ids (1,000 ids and distances: 16 ms on 23k chunks at load 8)
-    table_docs: int = 256  # documents whose chunk tables are kept (~150 KB each: vectors, metadata, text)
+    table_docs: int = 4096  # documents whose chunk tables are kept (~150 KB each: vectors, metadata, text);
+    # the whole 2,133-statement archive fits, so a warmed `serve` reads no table twice
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,13 @@ class ScopedSearch:
         if len(ids) <= self.policy.exact_max_docs:
             return self._exact(embedding, n, ids)
         return self._widened(embedding, n, ids)
+
+    def warm(self, doc_ids: Sequence[str], batch: int = 16) -> int:
+        """Read these documents' chunk tables ahead of any question, up to `table_docs`; the number read."""
+        ids = list(dict.fromkeys(doc_ids))[: self.policy.table_docs]
+        for start in range(0, len(ids), batch):
+            self._tables_for(ids[start:start + batch])
+        return len(ids)
 
     def forget(self, doc_ids: Iterable[str]) -> None:
         """Drop what was read about these documents (their chunks were written) and the document count."""

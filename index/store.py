@@ -71,6 +71,7 @@ class VectorStore(Protocol):
     def get_document(self, doc_id: str) -> Document: ...
     def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
     def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]: ...
+    def warm(self, doc_ids: Sequence[str]) -> int: ...
     def reset(self) -> None: ...
 
 
@@ -253,6 +254,10 @@ class ChromaStore:
             log.info("The index changed under this reader (%s: %s); reopening it", type(e).__name__, e)
             self._reopen()
             return run()
+
+    def warm(self, doc_ids: Sequence[str]) -> int:
+        """Read ahead what a scoped query of these documents needs (their chunk vectors); the number read."""
+        return self._scoped.warm(doc_ids)
 
     def _query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None) -> list[ChunkHit]:
         """Chroma's own query, filtered on `doc_id` when `doc_ids` is given."""

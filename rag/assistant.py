@@ -9,7 +9,7 @@ retrieve, abstain when the statement does not address the question, and generate
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from index.countries import demonyms_of
@@ -30,7 +30,9 @@ from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
 from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
 
-PROFILE_CACHE = 256  # documents whose profiles (vocabulary, own names) are kept
+PROFILE_CACHE = 4096  # documents whose profiles (vocabulary, own names) are kept
+READ_AHEAD = 4096  # documents `read_ahead` reads: what every per-document cache holds (the archive fits)
+READ_AHEAD_BATCH = 32
 
 
 def confidence(hits: Sequence[ParagraphHit]) -> float:
@@ -77,6 +79,24 @@ class Assistant:
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
+
+    def read_ahead(self, stop: Callable[[], bool] = lambda: False) -> int:
+        """Read every document ahead of questions, up to `READ_AHEAD`: its text, its profile, what the
+        generators need from it (word weights) and its chunk vectors, so that the first question about a
+        statement costs what later ones do. `stop` is asked between batches (a newer view of the index
+        replaces this one). Returns the number of documents read."""
+        ids = sorted(self._known_ids(refresh=True))[:READ_AHEAD]
+        for start in range(0, len(ids), READ_AHEAD_BATCH):
+            if stop():
+                return start
+            batch = ids[start:start + READ_AHEAD_BATCH]
+            for doc_id in batch:
+                document = self.document(doc_id)
+                self._profile(doc_id)
+                for generator in self.generators.values():
+                    generator.prepare(document)
+            self.store.warm(batch)
+        return len(ids)
 
     def document(self, doc_id: str) -> Document:
         return self.retriever.get_document(doc_id)

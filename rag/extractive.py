@@ -41,7 +41,7 @@ SAME_PARAGRAPH = 0.8  # a runner-up sentence from a paragraph already cited, rel
 OTHER_PARAGRAPH = 0.9  # one that would add a citation
 LIST_FLOOR = 0.8  # a list item's sentence, relative to the best sentence of the answer
 FOCUS_FLOOR = 0.6  # ... or one holding the word the list is about
-WEIGHT_CACHE = 256  # documents whose word weights are kept
+WEIGHT_CACHE = 4096  # documents whose word weights are kept (the 2,133-statement archive fits)
 HEADING_WORDS = 14  # "Third, stepping up support to developing countries' capacity building."
 HEADING_DISCOUNT = 0.85
 SHAPE_BONUS = 0.05
@@ -167,6 +167,9 @@ class ExtractiveGenerator:
                 self._weights.pop(next(iter(self._weights)))
             self._weights[key] = sentence_weights(document)
         return self._weights[key]
+
+    def prepare(self, document: Document) -> None:
+        self._weights_of(document)
 
     def _scored(self, query: Query, hit: ParagraphHit, documents: DocumentLookup) -> list[Scored]:
         return score_sentences(query, hit, self._weights_of(documents(hit.doc_id)))

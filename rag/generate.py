@@ -57,6 +57,10 @@ class Generator(Protocol):
 
     def condense(self, query: Query, turns: Sequence[Turn], deadline: float | None = None) -> Query: ...
 
+    def prepare(self, document: Document) -> None:
+        """Compute ahead of questions what answering from `document` needs (`Assistant.read_ahead`)."""
+        ...
+
     def generate(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Draft: ...
 
     def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:

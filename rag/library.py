@@ -52,13 +52,18 @@ class Library:
     """Hands out the assistant for the index as it is now, rebuilding it when another process changed it."""
 
     def __init__(self, first: Assistant, reopen: Callable[[], VectorStore], lexical_cache: Path | None = None,
-                 interval_s: float = CHECK_INTERVAL_S, clock: Callable[[], float] = time.monotonic) -> None:
+                 interval_s: float = CHECK_INTERVAL_S, clock: Callable[[], float] = time.monotonic,
+                 read_ahead: Callable[[int, float], None] | None = None) -> None:
+        """`read_ahead`: read each view's documents ahead of questions, on a background thread, then call
+        it with the number read and the seconds taken (`serve` does; a one-shot question does not)."""
         self._reopen, self._cache, self._interval, self._clock = reopen, lexical_cache, interval_s, clock
         documents = tuple(first.store.documents())
         self._view = View(generation_of(documents), documents, first, 0)
         self._checked = clock()
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # this process's own changes, one at a time
+        self._read_ahead = read_ahead
+        self._start_reading(self._view)
 
     def current(self) -> Assistant:
         """The assistant for the index as it is now (checked at most every `interval_s`)."""
@@ -96,6 +101,21 @@ class Library:
             set_title(self.current().store, doc_id, title)
         self.view(force=True)
 
+    def _start_reading(self, view: View) -> None:
+        if self._read_ahead is not None:
+            threading.Thread(target=self._read, args=(view,), name="speechqa-read-ahead", daemon=True).start()
+
+    def _read(self, view: View) -> None:
+        """Fill the view's caches; stop when a newer view replaces it (that one is read afresh)."""
+        assert self._read_ahead is not None  # only started when set (internal invariant)
+        started = time.perf_counter()
+        try:
+            count = view.assistant.read_ahead(stop=lambda: self._view is not view)
+        except Exception as e:  # e.g. the index changed meanwhile (Chroma raises many types): questions read
+            log.warning("Stopped reading the index ahead of questions (%s)", e)  # what they need as before
+            return
+        self._read_ahead(count, time.perf_counter() - started)
+
     def _check(self) -> None:
         documents = tuple(self._view.assistant.store.documents())
         self._checked = self._clock()
@@ -106,6 +126,8 @@ class Library:
             self._view = self._build()
         except (SpeechQAError, OSError) as e:  # e.g. a document removed while we read it: serve on, retry
             log.warning("The index changed but its new view could not be built yet (%s); retrying", e)
+            return
+        self._start_reading(self._view)
 
     def _build(self) -> View:
         store = self._reopen()
@@ -129,12 +151,13 @@ def renewed(assistant: Assistant, store: VectorStore, lexical: LexicalIndex | No
                      assistant.default_generator, assistant.scope_policy)
 
 
-def build_library(settings: Settings) -> Library:
-    """The composition root for long-running faces (`serve`): the assistant, kept in step with the index."""
+def build_library(settings: Settings, read_ahead: Callable[[int, float], None] | None = None) -> Library:
+    """The composition root for long-running faces (`serve`): the assistant, kept in step with the index,
+    each view read ahead of questions when `read_ahead` is given (`Library`)."""
     from index.chroma import reopen_store
     from rag.assistant import build_assistant
 
     def reopen() -> VectorStore:
         return reopen_store(settings.index_dir, settings.chroma_url, settings.chroma_timeout_s)
 
-    return Library(build_assistant(settings), reopen, settings.index_dir / "lexical")
+    return Library(build_assistant(settings), reopen, settings.index_dir / "lexical", read_ahead=read_ahead)

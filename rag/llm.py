@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.embed import Embedder
 from index.errors import GeneratorError
+from index.model import Document
 from rag.claims import PROMPT_TAGS, marker_label, split_claims
 from rag.generate import DocumentLookup, Draft, Generator, abstain, stream_words
 from rag.question import Query, Turn
@@ -176,6 +177,11 @@ class LLMGenerator:
         shown = len(split_claims(draft.answer))
         return dataclasses.replace(draft, answer=f"{draft.answer} {note}",
                                    report=report(checked, shown, None, at_deadline=True, fell_back=True))
+
+    def prepare(self, document: Document) -> None:
+        """Nothing per document: the model reads the retrieved paragraphs as they come."""
+        if self.fallback is not None:
+            self.fallback.prepare(document)
 
     def condense(self, query: Query, history: Sequence[Turn], deadline: float | None = None) -> Query:
         """Rewrite a follow-up as a standalone question; on any failure, or when it would take more than its

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rag.rerank import Reranker
 
 RRF_K = 60
-CACHE_DOCUMENTS = 512
+CACHE_DOCUMENTS = 4096  # stored documents kept (the 2,133-statement archive fits)
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
