@@ -130,14 +130,9 @@ def asks_country(question: str) -> bool:
 
 
 def names_other_country(sentences: Iterable[str], question: str) -> bool:
-    """Some sentence names a country (by name or demonym) that `question` does not name, beside a word of
-    what the question asks beyond its names ("Which country will chair ASEAN?" needs "chair" there too:
-    "ASEAN supports Myanmar" names a country that chairs nothing)."""
+    """Some sentence names a country (by name or demonym) that `question` does not name."""
     asked = {code_of(c) for c in countries_asked(question)}
-    named = {t for n in names_in(question) for t in tokenize(n)}
-    wanted = set(tokenize(question)) - named - {"country", "nation", "state"}
-    return any(code_of(c) not in asked and (not wanted or any(_kin(t, w) for t in wanted for w in tokenize(s)))
-               for s in sentences for c in countries_asked(s))
+    return any(code_of(c) not in asked for s in sentences for c in countries_asked(s))
 
 
 def expected_type(question: str) -> Expect | None:
