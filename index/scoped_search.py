@@ -17,9 +17,9 @@ more each. So a scope is searched one of two ways, and the filtered query is onl
   widened search is as often closer to exact search as Chroma's filtered one (`SearchPolicy.widen`).
 
 A table is read when first needed (or ahead of questions, `warm`) and forgotten when this process writes
-that document's chunks; the
-writes of other processes reach a reader through a new store, which `rag.library` opens whenever the
-index's documents change (as it must anyway for an embedded Chroma client to see them).
+that document's chunks; the writes of other processes reach a reader through a new store, which
+`rag.library` opens whenever the index's documents change (as it must anyway for an embedded Chroma client
+to see them).
 """
 
 from __future__ import annotations
