@@ -73,11 +73,15 @@ def demonym_country(word: str) -> str | None:
     return None
 
 
+def _demonym_words(text: str) -> list[str]:
+    """The words of `text` that may be demonyms: the irregular ones and those with a demonym's suffix."""
+    return [m.group(0) for m in _IRREGULAR.finditer(text)] + _DEMONYM.findall(text)
+
+
 def demonyms_of(text: str, code: str) -> list[str]:
     """The demonyms in `text` of the country with this code ("the Swiss statement" -> ["Swiss"])."""
-    words = [m.group(0) for m in _IRREGULAR.finditer(text)] + _DEMONYM.findall(text)
-    found = [w for w in dict.fromkeys(words) if (country := demonym_country(w)) and code_of(country) == code]
-    return found
+    return [w for w in dict.fromkeys(_demonym_words(text))
+            if (country := demonym_country(w)) and code_of(country) == code]
 
 
 @cache
@@ -166,7 +170,7 @@ STEM = 4  # letters that find a country's name in all its forms: "Mexi" in "Mexi
 def countries_asked(question: str) -> list[str]:
     """The countries a question names, by name or by demonym ("Mexican" -> "Mexico", "Swiss" -> "Switzerland")."""
     found = list(dict.fromkeys(countries_named(question)))
-    for word in [m.group(0) for m in _IRREGULAR.finditer(question)] + _DEMONYM.findall(question):
+    for word in _demonym_words(question):
         country = demonym_country(word)
         if country is not None:
             found.append(country)

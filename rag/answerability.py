@@ -261,13 +261,11 @@ REPORTS = re.compile(r"\b(said|says|say|stated|states|told|noted|notes|warned|wa
                      r"proposed|proposes|suggested|recommended|announced|reported|believed|believes|words|quote|"
                      r"quoted|according to|put it|observed|insisted|affirmed|recalled|pointed out)\b|[:\"“”]",
                      re.IGNORECASE)
-# A name of two capitalised words or more ("Member States", "the United States"): no verb in it reports
-_NAME_OF_WORDS = re.compile(r"(?<![\w.])[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)+")
-
-
 def reports(sentence: str) -> bool:
-    """`sentence` reports what someone said ("Calls upon", "she stressed", a quotation), not in a name."""
-    return REPORTS.search(_NAME_OF_WORDS.sub(" ", sentence)) is not None
+    """`sentence` reports what someone said ("Calls upon", "she stressed", a quotation): no verb inside a name
+    of two capitalised words or more ("Member States", "the United States") counts."""
+    unnamed = NAME_RUN.sub(lambda m: " " if re.search(r"[ -]", m.group(0)) else m.group(0), sentence)
+    return REPORTS.search(unnamed) is not None
 
 
 def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
