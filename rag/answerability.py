@@ -147,12 +147,15 @@ def expected_type(question: str) -> Expect | None:
 
 def quantity_head(question: str) -> set[str]:
     """The stems of what a quantity question counts: "how many Ghanaian peacekeepers are ..." gives
-    {ghanaian, peacekeeper}; "what is the budget of the plan" gives {budget}."""
+    {ghanaian, peacekeeper}, "how many ECOWAS troops" {troop}; "what is the budget of the plan" {budget}."""
     head: set[str] = set(stem(w.lower()) for w in _HEAD_NOUNS.findall(question)) - {"number", "total"}
     match = _QUANTITY_HEAD.search(question)
     if match:
         head |= {stem(w) for w in words(match.group("head")) if len(w) > 2}
-    return head - {"much", "many", "how", "the", "all"}
+    head -= {"much", "many", "how", "the", "all"}
+    # a name among them says whose ("how many ECOWAS troops"): the number must count the thing itself
+    named = {stem(w.lower()) for name in names_in(question) for w in words(name)}
+    return head - named if head - named else head
 
 
 def tied_number(sentence: str, head: set[str], window: int) -> bool:

@@ -58,6 +58,10 @@ RUNNER_UP_POOL = 3  # ... and those that may add a second paragraph to it
 ASKS_WHO = re.compile(r"^\s*(who|whom)\b", re.IGNORECASE)
 CONTEXT_WEIGHT = 0.15  # words a follow-up takes from the conversation, against its own
 REPEATED = 0.8  # share of a sentence's words already in the previous answer
+# A follow-up whose best new sentence scores under this share of the best sentence overall (one the
+# conversation already quoted) asks about what was said ("How can it be countered?" after the answer that
+# said how): it is answered from there again, not from a weaker paragraph that merely has not been quoted.
+NEW_EVIDENCE_SHARE = 0.7
 DENSE, FOLLOW_UP_DENSE = 0.55, 0.35  # share of the dense match in a sentence's score (the rest: words)
 REFERS_BACK = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she|his|her|him|such|thus|therefore|"
                          r"however|there)\b|\bsuch (?!as\b)\w+|"
@@ -206,7 +210,8 @@ class ExtractiveGenerator:
             own = own_topic(query.original)
             # "why" may be answered by a reason the conversation already gave ("That is why we reject ...")
             reason = query.asks_why and bool(best) and bool(GIVES_REASON.search(best[0].selected.text))
-            if chosen and not reason and not (best and own & (best[0].tokens - chosen[0].tokens)):
+            weaker = bool(chosen) and chosen[0].score < NEW_EVIDENCE_SHARE * best[0].score  # asks about what was said
+            if chosen and not reason and not weaker and not (best and own & (best[0].tokens - chosen[0].tokens)):
                 return chosen, reading
             # nothing new, or the follow-up's own words point at a sentence already given ("and per-capita
             # income?"): it is asked for again

@@ -90,3 +90,19 @@ def test_nothing_chosen_stays_nothing() -> None:
     from rag.extractive import _opening_stands
 
     assert _opening_stands([], reading=False, said=[]) == [] and _opening_stands([], reading=True, said=[]) == []
+
+
+def test_a_follow_up_about_what_was_said_is_answered_from_there_not_from_a_weaker_unquoted_paragraph() -> None:
+    text = ("We can counteract disinformation by exposing illegitimate interference and by fostering open and "
+            "fair debate.\n"
+            "Our goal was to provide an initial impetus for a just and lasting peace, based on international law.\n")
+    document = parse_text(text, "che")
+    hits = [ParagraphHit("che", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", "What does the statement say about disinformation?"),
+               Turn("assistant", "We can counteract disinformation by exposing illegitimate interference and by "
+                                 "fostering open and fair debate. [1]")]
+    # nothing new in paragraph 1, and paragraph 2 is far weaker: the question asks about what was said
+    answer = ExtractiveGenerator().generate(analyse("How can it be countered?", history), hits,
+                                            lambda doc_id: document)
+    assert answer.citations[0].paragraph == 1
+    assert "illegitimate interference" in answer.answer
