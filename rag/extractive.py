@@ -202,9 +202,11 @@ class ExtractiveGenerator:
         """
         earlier = query.said if query.is_follow_up else query.last_answer
         said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)] if earlier else []
+        if said and query.is_follow_up and query.follow == "more":
+            # "what else": a paragraph not quoted yet, else what is left unsaid
+            chosen, reading = self._more(query, hits, documents, said)
+            return _opening_stands(chosen, reading, said), reading
         if said and query.is_follow_up:
-            if query.follow == "more":  # "what else": a paragraph not quoted yet, else what is left unsaid
-                return self._more(query, hits, documents, said)
             chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
             best, best_reading = self._choose_any(query, hits, documents, lambda s: False)
             own = own_topic(query.original)
@@ -212,7 +214,7 @@ class ExtractiveGenerator:
             reason = query.asks_why and bool(best) and bool(GIVES_REASON.search(best[0].selected.text))
             weaker = bool(chosen) and chosen[0].score < NEW_EVIDENCE_SHARE * best[0].score  # asks about what was said
             if chosen and not reason and not weaker and not (best and own & (best[0].tokens - chosen[0].tokens)):
-                return chosen, reading
+                return _opening_stands(chosen, reading, said), reading
             # nothing new, or the follow-up's own words point at a sentence already given ("and per-capita
             # income?"): it is asked for again
             chosen, reading = best, best_reading
@@ -258,8 +260,9 @@ class ExtractiveGenerator:
         pool.sort(key=lambda s: -s.score)
         if not pool:
             return []
-        # a sentence that leans on one we cannot show ("He understood ...", first in its paragraph) is a poor opener
-        top = next((s for s in pool if not _leans(s) or _context(s, pool)), pool[0])
+        # a sentence that leans on one we cannot show ("He understood ...", first in its paragraph) is a poor
+        # opener; one whose antecedent the conversation already quoted brings it back (`_opening_stands`)
+        top = next((s for s in pool if not _leans(s) or _context(s, pool) or _sentence_before(s)), pool[0])
         chosen = [top] + _context(top, pool)
         wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
         near = {(h.doc_id, h.paragraph) for h in hits[:RUNNER_UP_POOL]} | {_paragraph(top)}

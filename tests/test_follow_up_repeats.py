@@ -106,3 +106,20 @@ def test_a_follow_up_about_what_was_said_is_answered_from_there_not_from_a_weake
                                             lambda doc_id: document)
     assert answer.citations[0].paragraph == 1
     assert "illegitimate interference" in answer.answer
+
+
+def test_a_follow_up_answered_by_a_sentence_leaning_on_one_already_quoted_brings_that_one_back() -> None:
+    from index.text import leans_back, strip_markers
+
+    text = ("Our economy grew by seven per cent last year, despite the pandemic.\n"
+            "Ghana welcomed thousands of visitors from the diaspora in 2019, the Year of Return. "
+            "They came to trace the roots of their ancestors and to invest in the land of their forebears.\n")
+    document = parse_text(text, "gha")
+    hits = [ParagraphHit("gha", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", "Whom did Ghana welcome in 2019?"),
+               Turn("assistant", "Ghana welcomed thousands of visitors from the diaspora in 2019, the Year of "
+                                 "Return. [1]")]
+    answer = ExtractiveGenerator().generate(analyse("What did they come to trace?", history), hits,
+                                            lambda doc_id: document).answer
+    assert "trace the roots" in answer  # not the unrelated sentence that merely opens without a pronoun
+    assert not leans_back(strip_markers(answer))
