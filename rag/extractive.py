@@ -52,6 +52,11 @@ GIVES_REASON = re.compile(r"\b(because|due to|owing to|since|as a result|so that
                           r"caused by|results? (of|from)|resulted (in|from)|leads? to|led to|given that|reasons?|"
                           r"thanks to|therefore|thus|hence|if we are to|otherwise)\b", re.IGNORECASE)
 REASON_BONUS = 0.1
+# A sentence that draws a consequence ("We therefore ...", "It was that conviction that led us to ...") has its
+# reason in the sentence before it; any other claim states its reason, if it has one nearby, in the next.
+DRAWS_CONSEQUENCE = re.compile(r"\b(therefore|thus|hence|consequently|accordingly|that is why|this is why|for (that|"
+                               r"this|these|those) reasons?|(led|leads|prompted|drove) (us|me|them|him|her) to)\b",
+                               re.IGNORECASE)
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
 RUNNER_UP_POOL = 3  # ... and those that may add a second paragraph to it
@@ -222,6 +227,8 @@ class ExtractiveGenerator:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
         if said and chosen:  # the opening answers the question; the rest leaves out what was said
             chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
+        if query.asks_why and chosen:
+            chosen = _with_reason(chosen)
         return _opening_stands(chosen, reading, said), reading
 
     def _more(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup, said: list[frozenset[str]]
@@ -390,6 +397,30 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
         else:
             break
     return kept
+
+
+def _with_reason(chosen: list[Scored]) -> list[Scored]:
+    """A "why" answer whose opener does not give its reason brings the neighbour that may: the sentence
+    before a consequence ("We therefore ..."), else the one after the claim (even if said before: the
+    reason is what was asked)."""
+    opener = chosen[0]
+    consequence = bool(DRAWS_CONSEQUENCE.search(opener.selected.text))
+    if not consequence and GIVES_REASON.search(opener.selected.text) or len(chosen) >= MAX_FOCUSED:
+        return chosen
+    neighbour = _sentence_before(opener) if consequence else _sentence_after(opener)
+    if neighbour is None or any(c.selected == neighbour.selected for c in chosen):
+        return chosen
+    return [*chosen, neighbour]
+
+
+def _sentence_after(sentence: Scored) -> Scored | None:
+    """The sentence just after `sentence` in its paragraph, if any."""
+    hit = sentence.selected.hit
+    spans = [(a, b) for a, b in split_sentences(hit.text) if a >= sentence.selected.end]
+    if not spans:
+        return None
+    start, end = spans[0]
+    return Scored(Selected(hit, start, end), sentence.score, frozenset(tokenize(hit.text[start:end])))
 
 
 def _sentence_before(sentence: Scored) -> Scored | None:

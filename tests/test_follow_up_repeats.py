@@ -123,3 +123,30 @@ def test_a_follow_up_answered_by_a_sentence_leaning_on_one_already_quoted_brings
                                             lambda doc_id: document).answer
     assert "trace the roots" in answer  # not the unrelated sentence that merely opens without a pronoun
     assert not leans_back(strip_markers(answer))
+
+
+def _why(text: str, previous_question: str, previous_answer: str, question: str = "why?") -> str:
+    document = parse_text(text, "bgd")
+    hits = [ParagraphHit("bgd", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", previous_question), Turn("assistant", previous_answer + " [1]")]
+    return ExtractiveGenerator().generate(analyse(question, history), hits, lambda doc_id: document).answer
+
+
+def test_why_after_a_consequence_brings_the_sentence_before_it() -> None:
+    text = ("Peace remains a pre-eminent focus of our foreign policy. Threats of terrorism and violent extremism "
+            "jeopardize peace and security in many parts of the world. We therefore maintain a zero-tolerance "
+            "policy in that regard.\n"
+            "Our economy grew by seven per cent last year, despite the pandemic.\n")
+    answer = _why(text, "What is the policy on terrorism?",
+                  "We therefore maintain a zero-tolerance policy in that regard.")
+    assert "jeopardize peace and security" in answer
+
+
+def test_why_after_a_plain_claim_brings_the_sentence_after_it() -> None:
+    text = ("Even if some missions have fallen short, they contribute to stability in people's everyday lives. "
+            "When deciding which missions to deploy, we must overcome our disagreements. Peace is too precious a "
+            "commodity to become a pawn of self-serving interests.\n"
+            "Our economy grew by seven per cent last year, despite the pandemic.\n")
+    answer = _why(text, "What is needed when deciding which missions to deploy?",
+                  "When deciding which missions to deploy, we must overcome our disagreements.")
+    assert "too precious a commodity" in answer
