@@ -56,7 +56,7 @@ _TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what year|which year|what d
 _CARDINAL = re.compile(
     r"\b\d[\d,.]*\b(?!st|nd|rd|th)(?!\s+(years?|decades?|months?|days?)\b)|\b(one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?|"
-    r"percent)\b(?!\s+(years?|decades?|months?|days?)\b)|%|\$|€|£",
+    r"percent)\b(?!-)(?!\s+(years?|decades?|months?|days?)\b)|%|\$|€|£",  # "forty-first" is no count
     re.IGNORECASE,
 )
 # "Which country will host ...": one country is the answer (plural "which countries" may be answered by a group)
@@ -153,9 +153,12 @@ def quantity_head(question: str) -> set[str]:
     if match:
         head |= {stem(w) for w in words(match.group("head")) if len(w) > 2}
     head -= {"much", "many", "how", "the", "all"}
-    # a name among them says whose ("how many ECOWAS troops"): the number must count the thing itself
+    # a name before another of them says whose ("how many ECOWAS troops"): the number must count the thing
+    # itself; a name that is what is measured ("what share of GDP") stays
+    stems = [stem(w.lower()) for w in words(question)]
+    following = dict(zip(stems, stems[1:], strict=False))
     named = {stem(w.lower()) for name in names_in(question) for w in words(name)}
-    return head - named if head - named else head
+    return head - {n for n in named if following.get(n) in head}
 
 
 def tied_number(sentence: str, head: set[str], window: int) -> bool:
@@ -212,6 +215,14 @@ def satisfies(expect: Expect | None, text: str, question: str = "") -> bool:
         asked = {w.lower().removesuffix("'s") for w in NAME.findall(question)}
         return any(w.lower().removesuffix("'s") not in asked for w in names_in(text))
     return True
+
+
+def holds_answer(expect: Expect | None, text: str, question: str, window: int = 6) -> bool:
+    """`satisfies`, with a quantity's number tied to what is counted ("five" beside "economies" does not
+    say what share of GDP)."""
+    if expect == "quantity":
+        return tied_number(text, quantity_head(question), window)
+    return satisfies(expect, text, question)
 
 
 def missing_names(question: str, texts: Iterable[str]) -> list[str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from index.model import Document
 from index.sentences import split_sentences
 from index.text import leans_back, names_in, tokenize
-from rag.answerability import satisfies
+from rag.answerability import holds_answer
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query, Turn, own_topic
 from rag.retrieve import ParagraphHit
@@ -121,7 +121,7 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
         overlap = sum(weight(t) for t in wanted & tokens) / total if total else 0.0
         value = dense_share * _sentence_dense(hit, start, end) + (1 - dense_share) * overlap + 0.15 * hit.relevance
         value += RANK_WEIGHT * hit.score
-        if query.expect and satisfies(query.expect, text, query.original):
+        if query.expect and holds_answer(query.expect, text, query.original):
             value += 0.1  # holds the kind of answer asked for (a number, a date, a name)
         if query.asks_why and GIVES_REASON.search(text):
             value += REASON_BONUS  # "why" is answered by the sentence that states a reason
@@ -218,7 +218,12 @@ class ExtractiveGenerator:
             # "why" may be answered by a reason the conversation already gave ("That is why we reject ...")
             reason = query.asks_why and bool(best) and bool(GIVES_REASON.search(best[0].selected.text))
             weaker = bool(chosen) and chosen[0].score < NEW_EVIDENCE_SHARE * best[0].score  # asks about what was said
-            if chosen and not reason and not weaker and not (best and own & (best[0].tokens - chosen[0].tokens)):
+            # "what share of GDP is that?": only a sentence already quoted holds the kind of answer asked for
+            def holds(found: list[Scored]) -> bool:
+                return bool(found) and holds_answer(query.expect, found[0].selected.text, query.original)
+
+            lacks = bool(query.expect) and holds(best) and not holds(chosen)
+            if chosen and not reason and not weaker and not lacks and not (own & (best[0].tokens - chosen[0].tokens)):
                 return _opening_stands(chosen, reading, said), reading
             # nothing new, or the follow-up's own words point at a sentence already given ("and per-capita
             # income?"): it is asked for again

@@ -150,3 +150,18 @@ def test_why_after_a_plain_claim_brings_the_sentence_after_it() -> None:
     answer = _why(text, "What is needed when deciding which missions to deploy?",
                   "When deciding which missions to deploy, we must overcome our disagreements.")
     assert "too precious a commodity" in answer
+
+
+def test_a_quantity_follow_up_gets_the_quoted_sentence_that_holds_the_number_over_one_that_does_not() -> None:
+    text = ("We are now among the five fastest-growing economies in the world, ranking forty-first in terms of "
+            "gross domestic product (GDP).\n"
+            "Our decisions included 28 stimulus packages, to the tune of $14.6 billion, or 4.44 per cent of our "
+            "GDP, to keep our economy afloat.\n")
+    document = parse_text(text, "bgd")
+    hits = [ParagraphHit("bgd", p.number, p.text, 0.8 + 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs][::-1]
+    history = [Turn("user", "How many stimulus packages did they adopt?"),
+               Turn("assistant", "Our decisions included 28 stimulus packages, to the tune of $14.6 billion, or "
+                                 "4.44 per cent of our GDP, to keep our economy afloat. [2]")]
+    answer = ExtractiveGenerator().generate(analyse("what share of GDP is that?", history), hits,
+                                            lambda doc_id: document)
+    assert "4.44 per cent" in answer.answer

@@ -16,6 +16,7 @@ from rag.question import about_the_document, analyse
 @pytest.mark.parametrize(("question", "head"), [
     ("How many Ghanaian peacekeepers are serving in missions?", {"peacekeeper"}),  # the name says whose
     ("How many ECOWAS troops are being deployed there?", {"troop"}),
+    ("What share of GDP is that?", {"shar", "gdp"}),  # the name is what is measured
     ("What is the budget of the welfare plan?", {"budget"}),
     ("How many pirates has Mauritius prosecuted?", {"pirat"}),
 ])
@@ -179,3 +180,13 @@ def test_a_count_must_be_of_the_thing_asked_not_beside_the_name_that_says_whose(
     head = quantity_head("How many ECOWAS troops are being deployed there?")
     assert not tied_number(sentence, head, 6)
     assert tied_number("ECOWAS has deployed 3,000 troops to the region.", head, 6)
+
+
+def test_a_sentence_holds_a_quantity_answer_only_with_a_number_of_what_is_counted() -> None:
+    from rag.answerability import holds_answer
+
+    question = "what share of GDP is that?"
+    assert not holds_answer("quantity", "We are now among the five fastest-growing economies in the world, ranking "
+                                        "forty-first in terms of gross domestic product (GDP).", question)
+    assert holds_answer("quantity", "Those decisions included 28 stimulus packages, to the tune of $14.6 billion, or "
+                                    "4.44 per cent of our GDP, to keep our economy afloat.", question)
