@@ -19,7 +19,8 @@ more each. So a scope is searched one of two ways, and the filtered query is onl
 A table is read when first needed (or ahead of questions, `warm`) and forgotten when this process writes
 that document's chunks; the writes of other processes reach a reader through a new store, which
 `rag.library` opens whenever the index's documents change (as it must anyway for an embedded Chroma client
-to see them).
+to see them). A table read by id knows the version (content hash) of the document it was read for, so the
+old store can hand it to the new one while that document is unchanged (`hand_over`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from index.hits import ChunkHit, chunk_hit
 from index.model import Chunk, doc_id_of
@@ -58,13 +59,21 @@ class ChunkTable:
 
     hits: tuple[ChunkHit, ...]
     unit: np.ndarray  # (len(hits), dimension) float32 rows of length 1
+    version: str = ""  # the hash of the committed document these chunks are; "" when not known (filtered read)
+
+
+class Committed(NamedTuple):
+    """A committed document's version (its content hash) and the chunks the ingestor stored for it."""
+
+    hash: str
+    chunks: list[Chunk]
 
 
 class ScopedSearch:
     """Scoped dense search over one Chroma chunk collection (`ChromaStore` owns one per collection)."""
 
     def __init__(self, chunks: Any, count_documents: Callable[[], int], policy: SearchPolicy = SearchPolicy(),
-                 expected: Callable[[list[str]], dict[str, list[Chunk]]] | None = None) -> None:
+                 expected: Callable[[list[str]], dict[str, Committed]] | None = None) -> None:
         self._chunks, self._count_documents, self.policy = chunks, count_documents, policy
         self._expected = expected  # the chunks committed documents must have, so only their vectors are read
         self._tables: OrderedDict[str, ChunkTable] = OrderedDict()
@@ -86,6 +95,19 @@ class ScopedSearch:
         for start in range(0, len(ids), batch):
             self._tables_for(ids[start:start + batch])
         return len(ids)
+
+    def hand_over(self, successor: ScopedSearch, versions: Mapping[str, str]) -> set[str]:
+        """Give `successor`, the search of a newer view of the same index, the tables read here of documents
+        it holds at the same version (`versions`: doc_id -> hash); the doc ids handed over. A chunk id carries
+        its text's hash, so a table read by id for one version of a document is that version's to the byte."""
+        with self._lock:
+            kept = {d: t for d, t in self._tables.items() if t.version and versions.get(d) == t.version}
+        with successor._lock:
+            for doc_id, table in kept.items():
+                successor._tables.setdefault(doc_id, table)
+            while len(successor._tables) > successor.policy.table_docs:
+                successor._tables.popitem(last=False)
+        return set(kept)
 
     def forget(self, doc_ids: Iterable[str]) -> None:
         """Drop what was read about these documents (their chunks were written) and the document count."""
@@ -153,7 +175,7 @@ class ScopedSearch:
     def _load_known(self, doc_ids: list[str]) -> dict[str, ChunkTable]:
         assert self._expected is not None
         expected = self._expected(doc_ids)
-        wanted = [c.chunk_id for chunks in expected.values() for c in chunks]
+        wanted = [c.chunk_id for committed in expected.values() for c in committed.chunks]
         if not wanted:
             return {}
         import numpy as np
@@ -161,8 +183,9 @@ class ScopedSearch:
         got = self._chunks.get(ids=wanted, include=["embeddings"])
         row = {cid: i for i, cid in enumerate(got["ids"])}
         matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        return {doc_id: _table(tuple(_hit(c) for c in chunks), matrix[[row[c.chunk_id] for c in chunks]])
-                for doc_id, chunks in expected.items() if chunks and all(c.chunk_id in row for c in chunks)}
+        return {doc_id: _table(tuple(_hit(c) for c in chunks), matrix[[row[c.chunk_id] for c in chunks]], version)
+                for doc_id, (version, chunks) in expected.items()
+                if chunks and all(c.chunk_id in row for c in chunks)}
 
     def _load_filtered(self, doc_ids: list[str]) -> dict[str, ChunkTable]:
         """These documents' chunk tables in one request (a document without chunks gets an empty one)."""
@@ -192,15 +215,15 @@ class ScopedSearch:
         return rows
 
 
-def _table(hits: tuple[ChunkHit, ...], stored: Any) -> ChunkTable:
+def _table(hits: tuple[ChunkHit, ...], stored: Any, version: str = "") -> ChunkTable:
     """A document's chunk table: its hits and their stored vectors (rows in that order), scaled to length 1."""
     import numpy as np
 
     if not hits:
-        return ChunkTable((), np.zeros((0, 0), dtype=np.float32))
+        return ChunkTable((), np.zeros((0, 0), dtype=np.float32), version)
     vectors = np.asarray(stored, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return ChunkTable(hits, vectors / np.where(norms > 0, norms, 1.0))
+    return ChunkTable(hits, vectors / np.where(norms > 0, norms, 1.0), version)
 
 
 def _hit(chunk: Chunk) -> ChunkHit:

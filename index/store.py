@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,7 +24,7 @@ from index.hits import ChunkHit, hits_from_query
 from index.manifest import Manifest
 from index.metadata import record_metadata
 from index.model import Chunk, Document, MetaValue, Paragraph
-from index.scoped_search import ScopedSearch
+from index.scoped_search import Committed, ScopedSearch
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,6 +72,7 @@ class VectorStore(Protocol):
     def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
     def query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None) -> list[ChunkHit]: ...
     def warm(self, doc_ids: Sequence[str]) -> int: ...
+    def hand_over(self, successor: VectorStore, versions: Mapping[str, str]) -> set[str]: ...
     def reset(self) -> None: ...
 
 
@@ -222,13 +223,13 @@ class ChromaStore:
             raise IndexMissingError(f"No document '{doc_id}' in the index; list them with: speechqa docs")
         return document_from_json(got["documents"][0])
 
-    def _expected_chunks(self, doc_ids: list[str]) -> dict[str, list[Chunk]]:
-        """The chunks that committed documents among `doc_ids` have in this index, when its chunker is the
+    def _expected_chunks(self, doc_ids: list[str]) -> dict[str, Committed]:
+        """The version and chunks of the committed documents among `doc_ids`, when the index's chunker is the
         default one (the ingestor stores exactly `chunk_document`'s chunks before it commits a document)."""
         manifest = self.manifest()
         if manifest is None or manifest.chunker != ChunkerConfig().version:
             return {}
-        return {doc_id: chunk_document(d) for doc_id, d in self.get_documents(doc_ids).items()}
+        return {doc_id: Committed(d.hash, chunk_document(d)) for doc_id, d in self.get_documents(doc_ids).items()}
 
     def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         """Several documents in one round trip; ids not in the index are left out."""
@@ -258,6 +259,13 @@ class ChromaStore:
     def warm(self, doc_ids: Sequence[str]) -> int:
         """Read ahead what a scoped query of these documents needs (their chunk vectors); the number read."""
         return self._scoped.warm(doc_ids)
+
+    def hand_over(self, successor: VectorStore, versions: Mapping[str, str]) -> set[str]:
+        """Give `successor`, this index opened again for a newer view of it, the chunk vectors read here of the
+        documents it holds at the same version (`versions`: doc_id -> hash); the doc ids handed over."""
+        if not isinstance(successor, ChromaStore):
+            return set()
+        return self._scoped.hand_over(successor._scoped, versions)
 
     def _query(self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None) -> list[ChunkHit]:
         """Chroma's own query, filtered on `doc_id` when `doc_ids` is given."""

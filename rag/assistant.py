@@ -70,6 +70,7 @@ class Assistant:
         self.top_k, self.policy, self.default_generator = top_k, policy, default_generator
         self._known: set[str] | None = None
         self._profiles: dict[tuple[str, str], Profile] = {}
+        self._read: set[tuple[str, str]] = set()  # (doc_id, hash) of the documents read ahead, or handed over so
         self._catalogue: tuple[set[str], Catalogue] | None = None  # rag.scope, for the documents known then
 
     def variant(self, policy: AnswerPolicy | None = None, retriever: Retriever | None = None) -> Assistant:
@@ -83,20 +84,47 @@ class Assistant:
     def read_ahead(self, stop: Callable[[], bool] = lambda: False) -> int:
         """Read every document ahead of questions, up to `READ_AHEAD`: its text, its profile, what the
         generators need from it (word weights) and its chunk vectors, so that the first question about a
-        statement costs what later ones do. `stop` is asked between batches (a newer view of the index
-        replaces this one). Returns the number of documents read."""
-        ids = sorted(self._known_ids(refresh=True))[:READ_AHEAD]
+        statement costs what later ones do. A document already read at its current version (here, or by the
+        assistant of the view before, `hand_over`) is skipped. `stop` is asked between batches (a newer view
+        of the index replaces this one). Returns the number of documents read."""
+        documents = self.store.documents()
+        self._known = {d.doc_id for d in documents}
+        ids = [d.doc_id for d in documents[:READ_AHEAD] if (d.doc_id, d.hash) not in self._read]
         for start in range(0, len(ids), READ_AHEAD_BATCH):
             if stop():
                 return start
             batch = ids[start:start + READ_AHEAD_BATCH]
-            for doc_id in batch:
-                document = self.document(doc_id)
-                self._profile(doc_id)
+            read = [self.document(doc_id) for doc_id in batch]
+            for document in read:
+                self._profile(document.doc_id)
                 for generator in self.generators.values():
                     generator.prepare(document)
             self.store.warm(batch)
+            self._read.update((d.doc_id, d.hash) for d in read)
         return len(ids)
+
+    def hand_over(self, successor: Assistant, versions: Mapping[str, str]) -> int:
+        """Give `successor`, the assistant of a newer view of the same index, what this one has read of the
+        documents that view holds unchanged (`versions`: doc_id -> hash): their records, profiles and chunk
+        vectors. A changed document (same id, another hash) and a removed one are not handed over, so the
+        successor reads them afresh. The generators are shared and keep their own caches by (doc_id, hash).
+        Returns the number of documents handed over whole, which `successor.read_ahead` then skips."""
+        read = {d for d, h in self._read.copy() if versions.get(d) == h}  # first: the caches hold at least these
+        profiles = {k: p for k, p in self._profiles.copy().items() if versions.get(k[0]) == k[1]}
+        successor._profiles.update(profiles)
+        records = self._hand_records(successor, versions)
+        vectors = self.store.hand_over(successor.store, versions)
+        whole = read & records & vectors & {d for d, _ in profiles}
+        successor._read.update((d, versions[d]) for d in whole)
+        return len(whole)
+
+    def _hand_records(self, successor: Assistant, versions: Mapping[str, str]) -> set[str]:
+        old, new = self.retriever, successor.retriever
+        if old is new:  # a retriever with its own view of the documents serves both (`rag.library.renewed`)
+            return set(versions)
+        if isinstance(old, HybridRetriever) and isinstance(new, HybridRetriever):
+            return old.hand_over(new, versions)
+        return set()
 
     def document(self, doc_id: str) -> Document:
         return self.retriever.get_document(doc_id)

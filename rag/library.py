@@ -5,7 +5,9 @@ Chroma server). `Library.current()` compares the store's generation, the set of 
 committed document records (one metadata read, done at most every `interval_s`), with the generation
 its assistant was built on. When they differ it builds a new view beside the old one: the store opened
 afresh (an embedded Chroma then reads the vectors another process wrote, instead of failing with "Error
-finding id"), the BM25 index of the new documents, empty document caches. The swap is one assignment,
+finding id"), the BM25 index of the new documents, and the document caches of the old view for the
+documents whose (doc_id, hash) is unchanged (`Assistant.hand_over`: records, profiles, chunk vectors), so
+only added and changed documents are read from the store and read ahead again. The swap is one assignment,
 so a question keeps the assistant it started with and finishes on one consistent view, while the next
 question sees the new one. The expensive parts (embedding model, generators, reranker) are shared.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from index.errors import IndexMissingError, SpeechQAError
 from index.ingest import DocResult, Ingestor
-from index.lexical import LexicalIndex, load_or_build
+from index.lexical import load_or_build
 from index.store import DocumentInfo, VectorStore, set_title
 from rag.assistant import Assistant
 from rag.retrieve import HybridRetriever
@@ -106,7 +108,7 @@ class Library:
             threading.Thread(target=self._read, args=(view,), name="speechqa-read-ahead", daemon=True).start()
 
     def _read(self, view: View) -> None:
-        """Fill the view's caches; stop when a newer view replaces it (that one is read afresh)."""
+        """Fill the view's caches; stop when a newer view replaces it (that one reads what it was not handed)."""
         assert self._read_ahead is not None  # only started when set (internal invariant)
         started = time.perf_counter()
         try:
@@ -132,23 +134,33 @@ class Library:
     def _build(self) -> View:
         store = self._reopen()
         documents = tuple(store.documents())  # read again from the new store: it may have moved on meanwhile
-        pairs = [(d.doc_id, d.hash) for d in documents]
-        lexical = load_or_build(pairs, store.get_document, self._cache) if pairs else None
-        log.info("The index changed: now %d documents; rebuilt the view", len(documents))
-        return View(generation_of(documents), documents, renewed(self._view.assistant, store, lexical),
-                    self._view.number + 1)
+        assistant, kept = renewed(self._view.assistant, store, documents, self._cache)
+        log.info("The index changed: now %d documents, %d of them read ahead before; rebuilt the view",
+                 len(documents), kept)
+        return View(generation_of(documents), documents, assistant, self._view.number + 1)
 
 
-def renewed(assistant: Assistant, store: VectorStore, lexical: LexicalIndex | None) -> Assistant:
-    """The same assistant (model, generators, reranker, settings) over another view of the index."""
+def renewed(assistant: Assistant, store: VectorStore, documents: Sequence[DocumentInfo],
+            lexical_cache: Path | None = None) -> tuple[Assistant, int]:
+    """The same assistant (model, generators, reranker, settings) over another view of the index, holding
+    what `assistant` read of the documents this view has unchanged (`Assistant.hand_over`), and the number
+    of documents handed over whole."""
+    versions = {d.doc_id: d.hash for d in documents}
     old = assistant.retriever
     if not isinstance(old, HybridRetriever):  # another retriever keeps its own view of the documents
-        return Assistant(store, old, assistant.generators, assistant.top_k, assistant.policy,
-                         assistant.default_generator, assistant.scope_policy)
-    retriever = HybridRetriever(store, old.embedder, lexical, old.mode, old.fetch,
+        new = Assistant(store, old, assistant.generators, assistant.top_k, assistant.policy,
+                        assistant.default_generator, assistant.scope_policy)
+        return new, assistant.hand_over(new, versions)
+    retriever = HybridRetriever(store, old.embedder, None, old.mode, old.fetch,
                                 reranker=old.reranker, rerank_depth=old.rerank_depth)
-    return Assistant(store, retriever, assistant.generators, assistant.top_k, assistant.policy,
-                     assistant.default_generator, assistant.scope_policy)
+    new = Assistant(store, retriever, assistant.generators, assistant.top_k, assistant.policy,
+                    assistant.default_generator, assistant.scope_policy)
+    kept = assistant.hand_over(new, versions)
+    # BM25 over this view's documents, read through the retriever, so the ones handed over are not read again;
+    # set before the view is published, so no question sees the retriever without it
+    pairs = sorted(versions.items())
+    retriever.lexical = load_or_build(pairs, retriever.get_document, lexical_cache) if pairs else None
+    return new, kept
 
 
 def build_library(settings: Settings, read_ahead: Callable[[int, float], None] | None = None) -> Library:

@@ -11,7 +11,7 @@ always points at stored text.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -176,6 +176,14 @@ class HybridRetriever:
         return self._cache[doc_id]
 
     get_document = document
+
+    def hand_over(self, successor: HybridRetriever, versions: Mapping[str, str]) -> set[str]:
+        """Give `successor`, the retriever of a newer view of the index, the stored documents kept here that
+        it holds at the same version (`versions`: doc_id -> hash); the doc ids handed over. The cache is
+        keyed by doc id alone, so each document's own hash decides."""
+        kept = {d: doc for d, doc in self._cache.copy().items() if versions.get(d) == doc.hash}
+        successor._remember({d: doc for d, doc in kept.items() if d not in successor._cache})
+        return set(kept)
 
     def _prefetch(self, doc_ids: set[str]) -> None:
         """Load every document the hits of one question need in a single store round trip."""
