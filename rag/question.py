@@ -143,9 +143,14 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     return follow_kind(question, history) != ""
 
 
+# "Back to the environment: what must we keep doing there?": the question names the topic it returns to
+_RETURNS = re.compile(r"^\W*(and |so |now,? |ok,? |okay,? )?((go|going|get|getting|come|coming|turn|turning) back|"
+                      r"back|return|returning) to\b", re.IGNORECASE)
+
+
 def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
-    if not any(t.role == "user" for t in history):
-        return ""
+    if not any(t.role == "user" for t in history) or _RETURNS.search(question):
+        return ""  # "back to X: ..." names its topic: answered as if asked fresh
     topic = own_topic(question)
     named = bool(names_in(question))
     if _MORE.search(question) and len(topic) <= 2:
@@ -168,6 +173,15 @@ _ABOUT_THE_TEXT = re.compile(r"\b(the|this) (statement|speech|text|resolution|do
                              r"\b(about|on|regarding|concerning)\b", re.IGNORECASE)
 
 
+def answered_questions(history: Sequence[Turn]) -> list[str]:
+    """The user's earlier questions that got a cited answer (all of them when none did): one the text could
+    not answer ("Did Russia take part?") names no topic the conversation is about."""
+    asked = [(t.content, i) for i, t in enumerate(history) if t.role == "user"]
+    answered = [q for q, i in asked if i + 1 < len(history) and history[i + 1].role == "assistant"
+                and MARKER.search(history[i + 1].content)]
+    return answered or [q for q, _ in asked]
+
+
 def own_topic(question: str) -> set[str]:
     """The question's content tokens that name a topic, not frame the question."""
     return set(tokenize(question)) - _FRAME
@@ -176,7 +190,7 @@ def own_topic(question: str) -> set[str]:
 def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     kind = follow_kind(question, history)
     follow = kind != ""
-    users = [t.content for t in history if t.role == "user"]
+    users = answered_questions(history)
     previous_user = users[-1] if users else ""
     # the last question that named its own topic: "why?" after "why does he say so?" still means that topic
     topical = next((u for u in reversed(users) if len(own_topic(u)) >= 2 or names_in(u)), previous_user)
