@@ -50,16 +50,19 @@ def split_paragraphs(text: str) -> list[str]:
         vocabulary = set(_WORD_START.findall(text.lower()))
         # A page number inside wrapped text is a page break, not part of the paragraph around it.
         kept = [line for line in lines if not _PAGE_NUMBER.fullmatch(line) and not _RUNNING_HEADER.fullmatch(line)]
-        return [_join_lines(run, vocabulary) for run in _item_runs(_blocks(kept))]
+        return _rejoin([_join_lines(run, vocabulary) for run in _item_runs(_blocks(kept))], unfinished_only=True)
     return _rejoin([line for line in lines if line and not _RUNNING_HEADER.fullmatch(line)])
 
 
-def _rejoin(lines: list[str]) -> list[str]:
+def _rejoin(lines: list[str], unfinished_only: bool = False) -> list[str]:
     """One paragraph per line, except a line that opens in lowercase: it is the rest of the paragraph
-    before it, cut by a page break or a stray line break ("... relevant to all" / "people: global ...")."""
+    before it, cut by a page break or a stray line break ("... relevant to all" / "people: global ...").
+    `unfinished_only` (blocks of hard-wrapped text): only when the one before ends without punctuation
+    ("... all of their intended" / "objectives, they nevertheless ...")."""
     paragraphs: list[str] = []
     for line in lines:
-        if paragraphs and line[0].islower() and not _LETTERED_ITEM.match(line):
+        cut = not unfinished_only or (bool(paragraphs) and not _LINE_END.search(paragraphs[-1]))
+        if paragraphs and cut and line[0].islower() and not _LETTERED_ITEM.match(line):
             paragraphs[-1] += " " + line
         else:
             paragraphs.append(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -101,13 +102,15 @@ def test_hard_wrapped_speech_has_one_paragraph_per_blank_line_block() -> None:
     paragraphs = split_paragraphs(text)
     blocks = blank_line_blocks(text)
     assert layout_of(path) is Layout.WRAPPED
-    assert len(paragraphs) == len(blocks) == 28
+    # one blank line falls mid-sentence, at a page break ("... urge all parties in Ukraine to strictly" /
+    # "implement it ..."): that block continues the paragraph before it
+    assert (len(blocks), len(paragraphs)) == (28, 27)
+    assert any("in Ukraine to strictly implement it" in p for p in paragraphs)
     assert paragraphs[0] == ("This year marks the centenary of the outbreak of the First World War. A distinguished "
                              "thinker in modern China, Yan Fu, described the devastation caused by the war: \u201cHow "
                              "sad that the air is heavy with the stench of war\u201d.")
-    for paragraph, block in zip(paragraphs, blocks, strict=True):
-        assert "  " not in paragraph
-        assert "".join(paragraph.split()) == "".join("".join(block).split())  # nothing lost or added
+    assert not any("  " in paragraph for paragraph in paragraphs)
+    assert "".join("".join(paragraphs).split()) == "".join("".join("".join(b) for b in blocks).split())  # all kept
     assert any("zero-sum" in p for p in paragraphs)
     assert any("Secretary-General" in p for p in paragraphs)
 
@@ -180,15 +183,22 @@ def test_resolution_numbered_operative_paragraphs_start_paragraphs() -> None:
            "area, through measures including the establishment of demilitarized zones;" in paragraphs
 
 
+FINISHED = re.compile(r"[.!?:;,\u2026][\"'\u201d\u2019)\]*_]*$")
+
+
 def test_every_resolution_block_starts_a_paragraph() -> None:
     """No blank-line break is lost: the opening words of every block open a paragraph, in order."""
     for path in sorted(RESOLUTIONS.glob("S_RES_*.txt")):
         text = path.read_text("utf-8")
         paragraphs = iter(split_paragraphs(text))
-        for block in blank_line_blocks(text):
+        blocks = blank_line_blocks(text)
+        for before, block in zip([[""]] + blocks, blocks, strict=False):
             opening = " ".join(normalize_space(block[0]).split()[:3])
-            if not opening.isdigit():  # a page number alone is dropped from wrapped text
-                assert any(p.startswith(opening) for p in paragraphs), (path.name, opening)
+            if opening.isdigit():  # a page number alone is dropped from wrapped text
+                continue
+            if opening[0].islower() and not FINISHED.search(before[-1].strip()):
+                continue  # the rest of a sentence a blank line cut ("by other" / "peaceful means and ...")
+            assert any(p.startswith(opening) for p in paragraphs), (path.name, opening)
 
 
 _LINE = st.text(alphabet=st.sampled_from(list("abcAB \u00a0\u2002\u2009\t,;'\u201c\u201d")), min_size=1, max_size=40)

@@ -159,7 +159,7 @@ def test_ungdc_speech_without_heading_uses_the_file_name() -> None:
     document = parse_file(UNGDC / "session_69_2014" / "CHN_69_2014.txt")
     assert (document.doc_id, document.title, document.heading) == ("chn-69-2014", "CHN_69_2014", "")
     assert (document.date, document.speaker, document.venue) == (None, None, None)
-    assert len(document.paragraphs) == 28
+    assert len(document.paragraphs) == 27  # 28 blank-line blocks, one of them the rest of a sentence a page cut
 
 
 def test_a_title_naming_an_office_has_no_speaker() -> None:
