@@ -246,8 +246,9 @@ class ExtractiveGenerator:
         if fresh:
             chosen, reading = self._choose_any(query, fresh, documents, lambda s: _repeats(s, said))
             if chosen:
-                return chosen, reading
-        return self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
+                return _rest_of_paragraph(chosen, query, said), reading
+        chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
+        return _rest_of_paragraph(chosen, query, said), reading
 
     def _choose_any(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup,
                     skip: Callable[[Scored], bool]) -> tuple[list[Scored], bool]:
@@ -402,6 +403,19 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
         else:
             break
     return kept
+
+
+def _rest_of_paragraph(chosen: list[Scored], query: Query, said: list[frozenset[str]]) -> list[Scored]:
+    """"What else" asks for more than one point: the opener's paragraph gives the sentences after it that
+    the conversation has not said, up to the answer's length ("Maternal mortality fell ...", "Life
+    expectancy rose ...")."""
+    if not chosen or len(chosen) >= MAX_FOCUSED:
+        return chosen
+    opener, taken = chosen[0], {c.selected for c in chosen}
+    extra = [s for s in score_sentences(query, opener.selected.hit)
+             if s.selected.start > opener.selected.start and s.selected not in taken and not _repeats(s, said)]
+    extra.sort(key=lambda s: s.selected.start)
+    return chosen + extra[:MAX_FOCUSED - len(chosen)]
 
 
 def _with_reason(chosen: list[Scored]) -> list[Scored]:

@@ -165,3 +165,17 @@ def test_a_quantity_follow_up_gets_the_quoted_sentence_that_holds_the_number_ove
     answer = ExtractiveGenerator().generate(analyse("what share of GDP is that?", history), hits,
                                             lambda doc_id: document)
     assert "4.44 per cent" in answer.answer
+
+
+def test_what_else_gives_the_rest_of_the_new_paragraph_not_only_its_best_sentence() -> None:
+    text = ("We have cut poverty by half over the past decade.\n"
+            "Bangladesh has made impressive progress in women's empowerment. Maternal mortality fell to 173 per "
+            "100,000 live births. Life expectancy rose to 73 years.\n")
+    document = parse_text(text, "bgd")
+    hits = [ParagraphHit("bgd", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", "How much has poverty fallen?"),
+               Turn("assistant", "We have cut poverty by half over the past decade. [1]")]
+    answer = ExtractiveGenerator().generate(analyse("What other progress does she point to?", history), hits,
+                                            lambda doc_id: document).answer
+    assert "impressive progress" in answer and "173 per 100,000" in answer and "73 years" in answer
+    assert "poverty" not in answer
