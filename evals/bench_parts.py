@@ -166,7 +166,7 @@ def _ask_over_http(url: str, question: str) -> str:
     return text
 
 
-READ_AHEAD_LINE = "documents ahead of questions"  # what `serve` prints once every document is read ahead
+READ_AHEAD_LINE = " ahead of questions in "  # what `serve` prints once every document is read ahead
 
 
 def serve_peak_rss(index_dir: Path, questions: Sequence[str], port: int, env: dict[str, str],

@@ -124,7 +124,8 @@ class Startup:
 
 def said_read(count: int, seconds: float) -> None:
     """Say that every statement is now as quick to ask about as any other."""
-    print(f"Read {count:,} documents ahead of questions in {seconds:.1f} s", file=sys.stderr, flush=True)
+    noun = "document" if count == 1 else "documents"
+    print(f"Read {count:,} {noun} ahead of questions in {seconds:.1f} s", file=sys.stderr, flush=True)
 
 
 def warm(library: Any) -> None:
