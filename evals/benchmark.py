@@ -32,11 +32,11 @@ def policyqa_path(given: Path | None) -> Path:
 
 
 def run_policyqa(path: Path, limit: int | None, config: RunConfig, settings: Settings, run: dict[str, Any],
-                 index_dir: Path | None = None, progress: Progress | None = None) -> Evaluation:
+                 index_dir: Path | None = None, progress: Progress | None = None, split: str = "all") -> Evaluation:
     """Ingest every policy (incrementally when `index_dir` is reused) and evaluate the (sampled) questions."""
     from index.embed import SentenceTransformerEmbedder
 
-    data = load_policyqa(path, limit=limit)
+    data = load_policyqa(path, limit=limit, split=split)
     documents = {d.doc_id: d for d in data.documents}
     asked = {item.doc for item in data.items}
     with index_location(index_dir) as where:

@@ -7,6 +7,9 @@ offsets are shifted by the stripped prefix, so `paragraph.text[start:start + len
 answer. Each question becomes an answerable `GoldItem` (category `single_fact`) scoped to its
 policy, with its paragraph as gold, all answer texts as alternatives of one key fact, and the
 answer spans kept so "a paragraph containing the span" can count as correct.
+
+`split` halves the set by policy, like the gold collections: "tune" keeps the policies at even positions
+in the file (1st, 3rd, ...), "report" those at odd positions; settings are fitted on the tune half only.
 """
 
 from __future__ import annotations
@@ -116,9 +119,16 @@ def _unique_ids(titles: list[str]) -> list[str]:
     return ids
 
 
-def load_policyqa(path: Path, *, limit: int | None = None, seed: int = 0) -> PolicyQA:
-    """Load every policy as a Document and its questions as GoldItems; `limit` samples the questions only."""
+SPLITS = ("tune", "report", "all")
+
+
+def load_policyqa(path: Path, *, limit: int | None = None, seed: int = 0, split: str = "all") -> PolicyQA:
+    """Load the policies of `split` as Documents and their questions as GoldItems; `limit` samples questions."""
+    if split not in SPLITS:
+        raise InputError(f"Unknown PolicyQA split {split!r}; use one of {', '.join(SPLITS)}.")
     entries = _read(path)
+    if split != "all":
+        entries = entries[0 if split == "tune" else 1::2]
     try:
         doc_ids = _unique_ids([e["title"] for e in entries])
         documents = tuple(_document(e, doc_id, path) for e, doc_id in zip(entries, doc_ids, strict=True))

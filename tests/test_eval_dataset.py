@@ -192,6 +192,18 @@ def test_policyqa_sample_is_deterministic_and_keeps_documents() -> None:
     assert small.items != load_policyqa(POLICYQA, limit=25, seed=8).items
 
 
+@needs_policyqa
+def test_policyqa_halves_split_by_policy_and_cover_it_once() -> None:
+    tune, report = load_policyqa(POLICYQA, split="tune"), load_policyqa(POLICYQA, split="report")
+    titles = [d.title for d in load_policyqa(POLICYQA).documents]
+    assert [d.title for d in tune.documents] == titles[0::2]
+    assert [d.title for d in report.documents] == titles[1::2]
+    assert len(tune.items) + len(report.items) == 3809
+    assert {i.doc for i in tune.items}.isdisjoint({i.doc for i in report.items})
+    with pytest.raises(InputError, match="tune, report, all"):
+        load_policyqa(POLICYQA, split="half")
+
+
 def test_policyqa_strips_contexts_and_shifts_offsets(tmp_path: Path) -> None:
     context = "  \n We sell data. We keep it. \n"
     answer = {"text": "We keep it.", "answer_start": context.index("We keep it.")}

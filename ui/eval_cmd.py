@@ -249,9 +249,9 @@ def cmd_policyqa(args: argparse.Namespace) -> int:
     from rag.settings import settings_from_env
 
     path = policyqa_path(args.file)
-    run = {"dataset": str(path), "command": _command(args)}
+    run = {"dataset": str(path), "split": args.split, "command": _command(args)}
     evaluation = run_policyqa(path, args.limit, parse_config(args.config or ""), settings_from_env(), run,
-                              args.index_dir, _progress("policyqa"))
+                              args.index_dir, _progress("policyqa"), args.split)
     paths = write_reports(args.out, evaluation.records, evaluation.summary, html_limit=300)
     print(key_table(evaluation.summary))
     _print_headline(evaluation.summary, paths)
@@ -296,6 +296,8 @@ def register(sub: Any) -> None:
     policy.add_argument("--index-dir", type=Path, help="reuse this index between runs (default: temporary)")
     policy.add_argument("--out", type=Path, default=Path("eval-policyqa"))
     policy.add_argument("--config", help="e.g. k=5,retrieval=hybrid")
+    policy.add_argument("--split", choices=("tune", "report", "all"), default="all",
+                        help="policies at even (tune) or odd (report) positions in the file (default: all)")
     policy.set_defaults(handler=cmd_policyqa)
     from ui.archive_cmd import register_eval  # `speechqa eval archive`
 
