@@ -12,8 +12,10 @@ it these tests are skipped with that reason. Exact protocol cases stay with the 
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -63,6 +65,25 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path, limit_s: f
     pytest.fail(f"the llama.cpp server did not start within {limit_s:g} s:\n{log.read_text()[-2000:]}")
 
 
+def _warm_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """One tiny completion before the tests: a server that dies on its first token (a build whose CPU
+    instructions this host lacks exits with SIGILL) fails here with its exit code and log, not later as
+    'cannot connect'."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    body = json.dumps({"model": "gemma-3-270m", "prompt": "Hello", "max_tokens": 2}).encode()
+    request = urllib.request.Request(f"{url}/completions", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with opener.open(request, timeout=120):
+            return
+    except OSError as error:
+        time.sleep(1.0)  # let a crashing server finish exiting, so its code is known
+        code = server.poll()
+        signal_name = f" ({signal.Signals(-code).name})" if code is not None and code < 0 else ""
+        state = "is still running" if code is None else f"exited with {code}{signal_name}"
+        pytest.fail(f"the llama.cpp server failed its first completion ({error}) and {state}; rebuild the "
+                    f"wheel for this CPU (see the Makefile's LLAMA_CMAKE_ARGS):\n{log.read_text()[-2000:]}")
+
+
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama.cpp's server on a free loopback port, serving the assembled GGUF; stopped at teardown."""
@@ -79,6 +100,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         url = f"http://127.0.0.1:{port}/v1"
         _wait_ready(url, server, log)
+        _warm_up(url, server, log)
         yield url
     finally:
         server.terminate()
