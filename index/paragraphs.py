@@ -2,9 +2,12 @@
 
 Real speech files come in three layouts (`detect_layout`): one paragraph per line, hard-wrapped
 blocks separated by blank lines (verbatim records, resolutions), and a single line with no breaks.
-The splitter never invents a break: text without line breaks stays one paragraph. Whitespace inside
-a paragraph is normalised (odd Unicode spaces become a plain space, runs collapse); every other
-character is kept exactly, curly quotes included.
+A paragraph is something a reader can check a citation against, so none is left longer than
+`LONG_PARAGRAPH` characters: a hard-wrapped block that long is first cut where the text itself shows
+a paragraph end (a sentence ending on a short line), and whatever is still too long (a transcript
+written as one line) is cut between sentences into parts of about `PART_TARGET` characters.
+Whitespace inside a paragraph is normalised (odd Unicode spaces become a plain space, runs collapse);
+every other character is kept exactly, curly quotes included.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import Literal
+
+from index.sentences import split_sentences
 
 # Runs of spaces, tabs and the non-breaking, en/em/thin spaces that web pages and PDFs leave behind.
 _SPACE_RUNS = re.compile("[ \t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
@@ -28,6 +33,14 @@ _WORD_START = re.compile(r"[^\W\d_]+")
 _SYMBOL_OR_DATE = r"(?:[A-Z]{1,4}(?:/[A-Z0-9.\-]+)+|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,4}/\d{1,4}|\d{2}-\d{5})"
 _RUNNING_HEADER = re.compile(rf"{_SYMBOL_OR_DATE}(?:\s+{_SYMBOL_OR_DATE})*")
 _LETTERED_ITEM = re.compile(r"[a-z]{1,4}[).]\s")  # "a) ...", "iv. ...": an item, not a continuation
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
+_OPENS_PARAGRAPH = re.compile(r"[\"\u201c\u2018(\[]?[A-Z0-9]")  # a capital, a digit, or an opening quote before one
+# No paragraph is left longer than this (characters). In the General Debate archive 99.9% of paragraphs are
+# under 1,600 characters; the few above 2,000 are hard-wrapped blocks without blank lines and transcripts on
+# one line, which a citation could not point into.
+LONG_PARAGRAPH = 2000
+PART_TARGET = 800  # the size a too-long paragraph is cut to, between sentences
+_SHORT_LINE = 0.7  # a wrapped line this much shorter than the text's full lines ends its paragraph
 
 
 class Layout(StrEnum):
@@ -50,8 +63,53 @@ def split_paragraphs(text: str) -> list[str]:
         vocabulary = set(_WORD_START.findall(text.lower()))
         # A page number inside wrapped text is a page break, not part of the paragraph around it.
         kept = [line for line in lines if not _PAGE_NUMBER.fullmatch(line) and not _RUNNING_HEADER.fullmatch(line)]
-        return _rejoin([_join_lines(run, vocabulary) for run in _item_runs(_blocks(kept))], unfinished_only=True)
-    return _rejoin([line for line in lines if line and not _RUNNING_HEADER.fullmatch(line)])
+        width = _full_width(kept)
+        runs = [part for run in _item_runs(_blocks(kept)) for part in _short_line_breaks(run, width)]
+        paragraphs = _rejoin([_join_lines(run, vocabulary) for run in runs], unfinished_only=True)
+    else:
+        paragraphs = _rejoin([line for line in lines if line and not _RUNNING_HEADER.fullmatch(line)])
+    return [part for paragraph in paragraphs for part in split_long(paragraph)]
+
+
+def split_long(paragraph: str) -> list[str]:
+    """`paragraph` itself, or if longer than `LONG_PARAGRAPH` its sentences grouped into parts of about
+    `PART_TARGET` characters, in order; joined with spaces the parts give the paragraph back."""
+    if len(paragraph) <= LONG_PARAGRAPH:
+        return [paragraph]
+    spans = split_sentences(paragraph)
+    count = -(-len(paragraph) // PART_TARGET)
+    ends = [end for _, end in spans[:-1]]  # where a part may end, and where the next would start
+    starts = [start for start, _ in spans[1:]]
+    cuts: list[int] = []  # indexes into `ends`: the sentence end nearest each equal share of the text
+    for share in range(1, count):
+        goal = len(paragraph) * share / count
+        if ends:
+            nearest = min(range(len(ends)), key=lambda i: abs(ends[i] - goal))
+            if not cuts or nearest > cuts[-1]:
+                cuts.append(nearest)
+    bounds = [spans[0][0], *(b for i in cuts for b in (ends[i], starts[i])), spans[-1][1]]
+    return [paragraph[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+
+
+def _full_width(lines: Sequence[str]) -> int:
+    """The length of a full line of the wrapped text: the 90th percentile of its line lengths."""
+    lengths = sorted(len(line) for line in lines if line)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 0
+
+
+def _short_line_breaks(run: list[str], width: int) -> list[list[str]]:
+    """`run` cut after each line that ends a sentence well short of the full width, when the run is too long
+    for one paragraph: wrapped text without blank lines (a quoted message, a transcript's export) shows
+    its paragraph ends that way. A run of normal length is left whole."""
+    if sum(len(line) + 1 for line in run) <= LONG_PARAGRAPH:
+        return [run]
+    parts: list[list[str]] = [[]]
+    for line, following in zip(run, [*run[1:], ""], strict=True):
+        parts[-1].append(line)
+        if (following and _SENTENCE_END.search(line) and len(line) < _SHORT_LINE * width
+                and _OPENS_PARAGRAPH.match(following)):
+            parts.append([])
+    return [part for part in parts if part]
 
 
 def _rejoin(lines: list[str], unfinished_only: bool = False) -> list[str]:

@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.paragraphs import Layout, detect_layout, normalize_space, split_paragraphs
+from index.paragraphs import (
+    LONG_PARAGRAPH,
+    PART_TARGET,
+    Layout,
+    detect_layout,
+    normalize_space,
+    split_long,
+    split_paragraphs,
+)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "external"
 UNGDC = CORPUS / "ungdc_2014_2024"
@@ -140,11 +148,43 @@ def test_running_headers_and_broken_lines_are_mended() -> None:
 
 
 @pytest.mark.parametrize("country", ["HUN", "LIE", "TUR", "URY"])
-def test_single_block_speeches_stay_one_paragraph(country: str) -> None:
+def test_single_block_transcripts_are_cut_between_sentences_into_checkable_parts(country: str) -> None:
     path = UNGDC / "session_79_2024" / f"{country}_79_2024.txt"
     text = path.read_text("utf-8")
     assert layout_of(path) is Layout.SINGLE_BLOCK
-    assert split_paragraphs(text) == [normalize_space(text)]
+    parts = split_paragraphs(text)
+    assert len(parts) >= len(text) // LONG_PARAGRAPH
+    assert " ".join(parts) == normalize_space(text)  # nothing lost, nothing reordered
+    assert all(len(part) <= LONG_PARAGRAPH and part[-1] in ".!?\"\u201d" for part in parts[:-1])
+
+
+@pytest.mark.parametrize(("session", "name", "opening"), [
+    ("session_79_2024", "ERI_79_2024.txt", "Before delving into the main subject"),  # wrapped, no blank lines at all
+    ("session_69_2014", "CMR_69_2014.txt", "\u201cIn Cameroon, since 2010"),  # a quoted message
+])
+def test_wrapped_text_without_blank_lines_is_cut_where_a_sentence_ends_on_a_short_line(
+        session: str, name: str, opening: str) -> None:
+    paragraphs = split_paragraphs((UNGDC / session / name).read_text("utf-8"))
+    assert any(p.startswith(opening) for p in paragraphs)
+    assert max(len(p) for p in paragraphs) <= LONG_PARAGRAPH
+
+
+def test_a_long_paragraph_is_cut_only_between_sentences_and_a_short_one_is_kept() -> None:
+    sentence = "The Assembly must act on climate finance now, for every island State depends on it. "
+    long_text = (sentence * 40).strip()
+    parts = split_long(long_text)
+    assert len(parts) == -(-len(long_text) // PART_TARGET)
+    assert all(part.endswith("depends on it.") for part in parts)
+    assert " ".join(parts) == long_text
+    assert split_long(sentence * 3) == [sentence * 3]
+    unbroken = "word " * 600  # no sentence end: nothing to cut at, kept whole rather than cut mid-sentence
+    assert split_long(unbroken.strip()) == [unbroken.strip()]
+
+
+def test_no_archive_paragraph_is_longer_than_a_reader_can_check() -> None:
+    longest = max((len(p), path.name) for path in sorted(UNGDC.glob("session_*/*.txt"))
+                  for p in split_paragraphs(path.read_text("utf-8")))
+    assert longest[0] <= LONG_PARAGRAPH, longest
 
 
 def manifest_counts() -> dict[str, int]:

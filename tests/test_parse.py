@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from index.errors import SourceError
 from index.model import Document
-from index.paragraphs import Layout, detect_layout, normalize_space
+from index.paragraphs import Layout, detect_layout, normalize_space, split_long
 from index.parse import iter_source_files, parse_file, parse_text, slugify
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -203,7 +203,13 @@ def test_every_ungdc_speech_parses_and_keeps_its_lines() -> None:
         if detect_layout(lines) is Layout.WRAPPED:
             continue
         kept = [line for line in lines if line and not _HEADER.fullmatch(line)]
-        starts = kept[:1] + [line for line in kept[1:] if not (line[0].islower() and not _ITEM.match(line))]
+        joined: list[str] = []  # each line, or the lines that continue it
+        for line in kept:
+            if joined and line[0].islower() and not _ITEM.match(line):
+                joined[-1] += " " + line
+            else:
+                joined.append(line)
+        starts = [part for paragraph in joined for part in split_long(paragraph)]  # a paragraph too long is cut
         assert len([line for line in lines if line]) == expected[relative], relative
         assert len(document.paragraphs) + len(document.heading.splitlines()) == len(starts), relative
         if not any(line.startswith(("#", "---", "*")) for line in kept):  # markdown files lose their markup
