@@ -186,14 +186,30 @@ ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.IGNORECASE)
 
 
 def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset(),
-              year: bool = False) -> bool:
+              year: bool = False, window: int | None = None) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
-    "deliver its opinion"), some word of that too: a date beside the names alone dates something else."""
-    if not (_YEAR_DATE if year else _DATE).search(sentence):  # "in which year" is not answered by "in May"
+    "deliver its opinion"), some word of that too: a date beside the names alone dates something else.
+    With `window`, a date must also stand within that many words of such a word (of `event` when the
+    question has one): a long sentence may date something else ("... the advisory opinion of 21 June
+    1971" is not the date of the elections the same sentence demands)."""
+    lowered = sentence.lower()
+    dates = list((_YEAR_DATE if year else _DATE).finditer(lowered))  # "in which year" is not answered by "in May"
+    if not dates:
         return False
-    said = {stem(w) for w in words(sentence)}
-    return all(not wanted or any(_kin(t, w) for t in wanted for w in said) for wanted in (topic, event))
+    tokens = list(_WORD.finditer(lowered))  # the words `words` gives, with their places
+    said = [stem(t.group()) for t in tokens]
+    if not all(not wanted or any(_kin(t, w) for t in wanted for w in said) for wanted in (topic, event)):
+        return False
+    if window is None:
+        return True
+    wanted = event or topic
+    near = [i for i, w in enumerate(said) if any(_kin(t, w) for t in wanted)]
+    at = [sum(1 for t in tokens if t.start() < d.start()) for d in dates]  # the word index where each date starts
+    return any(abs(i - j) <= window for i in at for j in near)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _kin(a: str, b: str) -> bool:
@@ -302,6 +318,35 @@ def never_reported(subject: str, sentences: Iterable[str]) -> bool:
     wanted = set(words(" ".join(names) or subject)) - {"mr", "ms", "mrs", "dr", "the"}
     naming = [s for s in sentences if wanted & set(words(s))]
     return not any(reports(s) for s in naming)
+
+
+# "What did resolution 264 (1969) decide?": a question about what another numbered document says.
+_ASKS_CONTENT = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>[^?.!;]+?) (?:say|said|decide|decided|demand|"
+                           r"request|require|establish|provide|call for|state|declare|ask|urge|condemn|recommend)\b",
+                           re.IGNORECASE)
+_DOCUMENT_NUMBER = re.compile(r"\b(?:resolution|decision|report|declaration|document)s?\s+(?:no\.?\s*)?"
+                              r"(?P<number>\d{1,4})\b", re.IGNORECASE)
+# After a reference, a clause that says what the referenced document did ("..., by which it terminated ...").
+_GIVES_CONTENT = re.compile(r"\s*(?:\(\d{4}\))?\s*,?\s*(?:in which|by which|whereby|wherein|which|under which)\b",
+                            re.IGNORECASE)
+
+
+def referenced_document(question: str, own: Iterable[str] = ()) -> str | None:
+    """The number of the document a "what did resolution N decide/say" question asks about, when it is not
+    the document itself (`own`: the numbers of the documents asked, from their titles)."""
+    match = _ASKS_CONTENT.search(question)
+    reference = _DOCUMENT_NUMBER.search(match.group("who")) if match else None
+    if reference is None:
+        return None
+    number = str(int(reference.group("number")))
+    return None if number in {str(int(n)) for n in own} else number
+
+
+def reference_unreported(number: str, sentences: Iterable[str]) -> bool:
+    """No sentence says what document `number` did: each that cites it only lists it ("in accordance with
+    resolutions 264 (1969), 269 (1969) and 366 (1974)") rather than following it with what it decided."""
+    cited = re.compile(rf"\b0*{re.escape(number)}\b")
+    return not any(_GIVES_CONTENT.match(sentence, m.end()) for sentence in sentences for m in cited.finditer(sentence))
 
 
 _TOPIC = re.compile(r"^\s*(?:about|on|regarding|concerning|in relation to)\s+(?P<topic>[^?;]+)", re.IGNORECASE)

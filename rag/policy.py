@@ -12,6 +12,7 @@ itself (its speaker, its title, the names it uses throughout) comes from its par
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from rag.answerability import (
     names_other_country,
     never_reported,
     quantity_head,
+    reference_unreported,
+    referenced_document,
     reported_subject,
     reported_topic,
     tied_date,
@@ -54,13 +57,14 @@ class AnswerPolicy:
     collections (docs/EVALUATION.md); the report half never guided a value."""
 
     abstain_threshold: float = 0.2  # retrieval confidence (0.65 dense + 0.35 word coverage) below which to abstain
-    weak_dense: float = 0.22  # with weak_words: neither meaning nor words match ... (fitted on PolicyQA half A)
+    weak_dense: float = 0.22  # with weak_words: neither meaning nor words match ... (fitted on PolicyQA's tune half)
     weak_words: float = 0.5  # ... (best dense similarity and best share of question words both below these)
     follow_up_boost: float = 0.5  # a follow-up's pull towards the paragraphs the previous answer quoted
     neighbour_boost: float = 0.25  # ... and towards the paragraphs just before and after the one it quoted most
     name_miss_dense: float = 0.45  # a name absent from the text abstains unless a passage is at least this close
     label_boost: float = 2.0  # a paragraph the question names by its printed number ("operative paragraph 4")
     number_window: int = 6  # "how many X": the number must stand within this many words of X
+    date_window: int | None = 12  # "when did X": a date must stand within this many words of X (None: anywhere)
     identity_share: float = 0.2  # a name in at least this share of a document's paragraphs is the document's own
     # P(the cited paragraph answers) = logistic(slope * relevance + offset), fitted on the tune halves
     # (`speechqa eval calibrate`); the shown score, so 0.8 means right about four times in five
@@ -81,6 +85,7 @@ class Profile:
     text: str = ""  # its whole text, to look a country up in any of its forms
     country: str | None = None  # the country it speaks for, as it writes the name (`index.countries`)
     code: str | None = None  # that country's ISO code, also when only its file name or metadata gives it
+    numbers: frozenset[str] = frozenset()  # the numbers its title gives it ("Resolution 385 (1976)": 385, 1976)
 
 
 def profile(document: Document, policy: AnswerPolicy) -> Profile:
@@ -95,7 +100,9 @@ def profile(document: Document, policy: AnswerPolicy) -> Profile:
     listed = str(document.meta.get("country") or "")
     country = document_country(document)
     code = country_code(document.doc_id.upper()) or (code_of(listed) if listed else None)
-    return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs), country or None, code)
+    numbers = frozenset(re.findall(r"\d+", document.title))
+    return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs), country or None, code,
+                   numbers)
 
 
 def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequence[Profile],
@@ -134,6 +141,9 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     topic = reported_topic(query.original)
     if subject is not None and topic_unreported(subject, topic, [h.text for h in body]):
         return f"not_reported: {subject} on {' '.join(sorted(topic))}"
+    reference = referenced_document(query.standalone, [n for p in profiles for n in p.numbers])
+    if reference is not None and reference_unreported(reference, sentences):
+        return f"not_reported: document {reference}"
     if unfound_quotes(query.original, sentences):
         return "quote_not_found"
     attribute = absent_attribute(query.original, set(vocabulary))
@@ -166,7 +176,7 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         topic = set(tokenize(query.original)) - _TIME_FRAME
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
         year = bool(ASKS_YEAR.search(query.original))
-        if not any(tied_date(s, topic, event, year) for s in sentences):
+        if not any(tied_date(s, topic, event, year, policy.date_window) for s in sentences):
             return "needs_date"
     return None
 

@@ -89,6 +89,33 @@ def test_a_date_beside_the_names_alone_does_not_date_the_event_asked_about() -> 
     assert tied_date("My country made a pledge at its admission in 1968.", {"admitt", "mauritius"}, {"admitt"})
 
 
+def test_a_date_far_from_the_event_in_a_long_sentence_dates_something_else() -> None:
+    from index.text import stem
+    from rag.answerability import tied_date
+
+    demand = ("Demands that South Africa urgently make a solemn declaration accepting the foregoing provisions for "
+              "the holding of free elections in Namibia under United Nations supervision and control, undertaking "
+              "to comply with the resolutions and decisions of the United Nations and with the advisory opinion of "
+              "the International Court of Justice of 21 June 1971 in regard to Namibia.")
+    topic, event = {stem("elections"), stem("namibia")}, {stem("elections")}
+    assert tied_date(demand, topic, event)  # anywhere in the sentence: the opinion's date passes for the elections'
+    assert not tied_date(demand, topic, event, window=12)
+    assert tied_date("Elections in Namibia were held in November 1989.", topic, event, window=12)
+
+
+def test_a_question_about_another_resolution_needs_a_sentence_saying_what_it_did() -> None:
+    from rag.answerability import reference_unreported, referenced_document
+
+    question = "What did Security Council resolution 264 (1969) decide?"
+    assert referenced_document(question, own=["385", "1976"]) == "264"
+    assert referenced_document("What did resolution 385 (1976) decide?", own=["385", "1976"]) is None  # itself
+    assert referenced_document("What did the Council decide?") is None
+    listed = "Reiterates its demand, in accordance with resolutions 264 (1969), 269 (1969) and 366 (1974), to withdraw."
+    assert reference_unreported("264", [listed])
+    assert not reference_unreported("264", ["Recalling its resolution 264 (1969), by which it terminated the Mandate,"])
+    assert not reference_unreported("264", ["Recalling resolution 264 (1969) in which the Council decided to act,"])
+
+
 def test_a_relative_date_answers_when_but_not_which_year() -> None:
     from rag.answerability import tied_date
 
