@@ -73,6 +73,13 @@ def demonym_country(word: str) -> str | None:
     return None
 
 
+def demonyms_in(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, country) of each demonym in `text`, the country as `code_of` knows it ("the Chinese
+    ambassador" -> the span of "Chinese" and "China")."""
+    found = [*_IRREGULAR.finditer(text), *_DEMONYM.finditer(text)]
+    return sorted({(m.start(), m.end(), country) for m in found if (country := demonym_country(m.group(0)))})
+
+
 def _demonym_words(text: str) -> list[str]:
     """The words of `text` that may be demonyms: the irregular ones and those with a demonym's suffix."""
     return [m.group(0) for m in _IRREGULAR.finditer(text)] + _DEMONYM.findall(text)
@@ -110,7 +117,7 @@ def document_country(document: Document) -> str | None:
     """The country `document` speaks for: its catalogue metadata's, else what its text and its id (named
     like its file, "est-72-2017") say."""
     listed = str(document.meta.get("country") or "")
-    return listed or own_country([p.text for p in document.paragraphs], document.doc_id.upper())
+    return listed or document.country or own_country([p.text for p in document.paragraphs], document.doc_id.upper())
 
 
 def country_code(file_name: str) -> str | None:

@@ -93,9 +93,12 @@ def with_catalogue(document: Document, catalogue: Mapping[str, tuple[tuple[str, 
 
 
 def record_metadata(document: Document) -> dict[str, MetaValue]:
-    """Everything known about a document to filter on: the heading's speaker, date and venue, then the
-    catalogue's columns (which win where both give a value)."""
-    heading = {"speaker": document.speaker, "date": document.date, "venue": document.venue}
+    """Everything known about a document to filter on: the heading's speaker, date and venue, the country
+    its text speaks for, then the catalogue's columns (which win where both give a value). No year is
+    derived from the date: where only some documents had one, a year in a question would rule out every
+    document without it."""
+    heading = {"speaker": document.speaker, "date": document.date, "venue": document.venue,
+               "country": document.country}
     found: dict[str, MetaValue] = {k: v for k, v in heading.items() if v}
     found.update(dict(document.metadata))
     return found

@@ -40,6 +40,7 @@ class Document:
     speaker: str | None = None
     date: str | None = None  # ISO 8601 (YYYY-MM-DD) when the text gives a date
     venue: str | None = None
+    country: str | None = None  # the country the text speaks for, as it writes the name (`index.countries`)
     source: str = ""  # the path it was read from, for messages only
     heading: str = ""  # the heading lines as printed (title, dateline), cited as paragraph 0
     # Catalogue metadata (`speechqa ingest --metadata`), sorted (key, value) pairs: a tuple keeps the
@@ -51,6 +52,8 @@ class Document:
         """Hash of everything that is stored: metadata and paragraphs, not the source path."""
         parts = [self.doc_id, self.title, self.speaker or "", self.date or "", self.venue or ""]
         parts += [self.heading] + [p.text for p in self.paragraphs]
+        if self.country:  # a document stored before its country was read gets it on its next ingest
+            parts.append(f"country={self.country}")
         if self.metadata:  # absent metadata leaves the hash of documents stored before it existed unchanged
             parts.append(repr(self.metadata))
         return content_hash("\x1f".join(parts))

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.countries import own_country
 from index.errors import SourceError
 from index.heading import find_date, find_heading, find_speaker, find_venue, is_footer, strip_markdown_heading
 from index.model import Document, Paragraph
@@ -78,7 +79,7 @@ def _document(text: str, doc_id: str, source: str, markup_title: str | None) -> 
     printed = head.lines or ((markup_title,) if markup_title else ())  # no heading printed: no paragraph 0
     return Document(doc_id=doc_id, title=title, paragraphs=paragraphs, speaker=find_speaker(title),
                     date=find_date("\n".join(printed)), venue=find_venue(printed), source=source,
-                    heading="\n".join(printed))
+                    heading="\n".join(printed), country=own_country([p.text for p in paragraphs], doc_id.upper()))
 
 
 def _unsupported_message(path: Path) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from index.countries import code_of, names_of
+from index.countries import code_of, demonyms_in, names_of
 from index.errors import InputError
 from index.model import MetaValue
 from index.store import DocumentInfo
@@ -127,6 +127,7 @@ class _Named:
     start: int
     end: int
     field: str
+    value: str = ""  # the stored value it stands for, when the question writes it otherwise (a demonym)
 
 
 class Catalogue:
@@ -137,6 +138,7 @@ class Catalogue:
         self.meta = {d.doc_id: d.meta for d in documents}
         self._ids = sorted(self.meta)
         self._forms = self._name_forms()
+        self._countries = self._country_values()
         # Derived once per catalogue (it never changes; a changed index gets a new one): every question
         # resolves its scope against them, and at archive size recomputing them cost ~20 ms a question.
         self._values: dict[str, list[str]] = {}
@@ -156,6 +158,20 @@ class Catalogue:
                 for form in _alias_forms(value, person, self.policy.min_alias_chars):
                     forms.setdefault(field, {}).setdefault(form, set()).add(str(value))
         return forms
+
+    def _country_values(self) -> dict[str, tuple[str, str]]:
+        """ISO code -> (field, stored value) for the values of the named fields that are countries, so a
+        demonym can name them ("the Chinese ambassador" names country=China)."""
+        found: dict[str, tuple[str, str]] = {}
+        for meta in self.meta.values():
+            for field in self.policy.named_fields:
+                value = meta.get(field)
+                if field in self.policy.person_fields or not isinstance(value, str) or not value:
+                    continue
+                code = code_of(value) or code_of(re.split(r"\s*[(,]", value)[0])
+                if code:
+                    found.setdefault(code, (field, value))
+        return found
 
     def name_fields(self) -> tuple[str, ...]:
         """The declared fields whose values are names rather than numbers (country, speaker, not year)."""
@@ -217,7 +233,8 @@ class Catalogue:
         for field in self.policy.named_fields:
             spans = [s for s in chosen if s.field == field]
             if spans:  # as the question writes them: "Kenya" resolves to "Kenya" and "Republic of Kenya"
-                written = {question[s.start : s.end].lower(): question[s.start : s.end] for s in spans}
+                written = {(s.value or question[s.start : s.end]).lower(): s.value or question[s.start : s.end]
+                           for s in spans}
                 where.append((field, tuple(written.values())))
         return tuple(where), self._missing_numbers(question, {f for f, _ in where} | set(skip))
 
@@ -247,7 +264,9 @@ class Catalogue:
         names = set(self.name_fields())
         out = question
         for span in sorted(self._chosen(question, set(skip)), key=lambda s: -s.start):
-            if span.field in names:
+            if span.value:  # a demonym goes: "the Chinese ambassador" is "the ambassador" of the statement asked
+                out = out[: span.start] + out[span.end :]
+            elif span.field in names:
                 out = out[: span.start] + "the speaker" + out[span.end :]
             else:
                 start = re.search(r"(?:\b(?:in|during|of)\s+)?$", out[: span.start], re.IGNORECASE)
@@ -266,6 +285,11 @@ class Catalogue:
                 for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", lowered):
                     if question[m.start()].isupper() or question[m.start()].isdigit():  # names are capitalised
                         found.append(_Named(m.start(), m.end(), field))
+        for start, end, country in demonyms_in(question):
+            code = code_of(country)
+            if code in self._countries and self._countries[code][0] not in skip:
+                field, value = self._countries[code]
+                found.append(_Named(start, end, field, value))
         found.sort(key=lambda s: (s.start - s.end, s.start))  # longest first: "Papua New Guinea" over "Guinea"
         kept: list[_Named] = []
         for span in found:

@@ -128,6 +128,33 @@ def test_filters_combine_with_names_and_are_checked(manifest_catalogue: Catalogu
         parse_where(["Kenya"])
 
 
+def test_a_demonym_names_the_country_and_leaves_the_question_for_the_checks(manifest_catalogue: Catalogue) -> None:
+    scope = manifest_catalogue.scope("What did the Kenyan President say about Haiti in 2023?", None, ())
+    assert scope is not None and scope.doc_ids == ("ken-78-2023",)
+    assert dict(scope.where) == {"country": ("Kenya",), "year": ("2023",)}
+    assert manifest_catalogue.unnamed("What did the Kenyan President say about Haiti?") == (
+        "What did the President say about Haiti?")  # "the President" is the statement's speaker
+    topic = manifest_catalogue.scope("What did Kenya say about Somali refugees in 2023?", None, ())
+    assert topic is not None and topic.doc_ids == ("ken-78-2023",)  # a later demonym is the topic
+
+
+def test_without_a_manifest_the_country_comes_from_the_text() -> None:
+    """Statements ingested without metadata are scoped by the country their text speaks for."""
+    from index.corpus import BUNDLED_SPEECH
+    from index.metadata import record_metadata
+    from index.parse import parse_file
+
+    files = [BUNDLED_SPEECH, ARCHIVE / "session_78_2023" / "KEN_78_2023.txt"]
+    documents = [parse_file(f) for f in files]
+    infos = [DocumentInfo(d.doc_id, d.title, d.hash, len(d.paragraphs), str(f),
+                          metadata=tuple(sorted(record_metadata(d).items())))
+             for d, f in zip(documents, files, strict=True)]
+    catalogue = Catalogue(infos)
+    assert [dict(i.metadata).get("country") for i in infos] == ["China", "Kenya"]
+    scope = catalogue.scope("What did the Chinese ambassador say about Haiti?", None, ())
+    assert scope is not None and scope.doc_ids == (documents[0].doc_id,)
+
+
 def test_nothing_named_means_no_scope(manifest_catalogue: Catalogue) -> None:
     assert manifest_catalogue.scope("Who called for reform of the Security Council?", None, ()) is None
 
