@@ -83,6 +83,7 @@ def document_to_json(document: Document) -> str:
         "speaker": document.speaker,
         "date": document.date,
         "venue": document.venue,
+        "country": document.country,
         "source": document.source,
         "heading": document.heading,
         "paragraphs": [p.text for p in document.paragraphs],
@@ -102,6 +103,7 @@ def document_from_json(raw: str) -> Document:
         speaker=data.get("speaker"),
         date=data.get("date"),
         venue=data.get("venue"),
+        country=data.get("country"),  # None in records written before it was read: their hash did not cover it
         source=data.get("source", ""),
         heading=data.get("heading", ""),
         metadata=tuple(sorted(data.get("metadata", {}).items())),

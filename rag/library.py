@@ -80,6 +80,21 @@ class Library:
                 self._check()
         return self._view
 
+    def holding(self, doc_id: str) -> View:
+        """The current view, or when it lacks `doc_id`, the index as it is this moment, read through a store
+        opened afresh: another process may have just committed the document, and the open store may still
+        read an older state of the index. A document that is not there leaves the view as it was."""
+        view = self.view()
+        if any(d.doc_id == doc_id for d in view.documents):
+            return view
+        with self._lock:
+            store = self._reopen()
+            documents = tuple(store.documents())
+            if generation_of(documents) != self._view.generation:
+                self._checked = self._clock()
+                self._swap(lambda: self._build(store, documents))
+        return self._view
+
     def documents(self) -> list[DocumentInfo]:
         return list(self.view().documents)
 
@@ -124,16 +139,21 @@ class Library:
         generation = generation_of(documents)
         if generation == self._view.generation:
             return
+        self._swap(self._build)
+
+    def _swap(self, build: Callable[[], View]) -> None:
         try:
-            self._view = self._build()
+            self._view = build()
         except (SpeechQAError, OSError) as e:  # e.g. a document removed while we read it: serve on, retry
             log.warning("The index changed but its new view could not be built yet (%s); retrying", e)
             return
         self._start_reading(self._view)
 
-    def _build(self) -> View:
-        store = self._reopen()
-        documents = tuple(store.documents())  # read again from the new store: it may have moved on meanwhile
+    def _build(self, store: VectorStore | None = None, documents: tuple[DocumentInfo, ...] | None = None) -> View:
+        """A view over a store opened afresh (or `store`, just opened, and the `documents` read from it)."""
+        if store is None or documents is None:
+            store = self._reopen()
+            documents = tuple(store.documents())  # read again from the new store: it may have moved on meanwhile
         assistant, kept = renewed(self._view.assistant, store, documents, self._cache)
         log.info("The index changed: now %d documents, %d of them read ahead before; rebuilt the view",
                  len(documents), kept)

@@ -109,6 +109,60 @@ def test_library_swaps_to_a_new_view_when_another_writer_changes_the_index(tmp_p
 
 
 @pytest.mark.slow
+def test_a_question_about_a_document_just_added_elsewhere_is_answered_before_the_next_check(
+        tmp_path: Path, embedder) -> None:
+    """The CLI returned, so the document is committed: a question naming it must not fail as unknown because
+    the server's periodic check is not due yet."""
+    from index.chroma import open_store, reopen_store
+    from index.corpus import BUNDLED_SPEECH
+    from index.ingest import Ingestor
+    from rag.assistant import build_assistant
+    from rag.library import Library
+    from rag.settings import Settings
+    from ui.app import Handlers
+
+    index_dir = tmp_path / "index"
+    Ingestor(open_store(index_dir), embedder).ingest_paths([BUNDLED_SPEECH])
+    library = Library(build_assistant(Settings(index_dir=index_dir)), lambda: reopen_store(index_dir),
+                      clock=lambda: 0.0)  # the clock never moves: no periodic check is ever due
+    handlers = Handlers(lambda: library)
+    source = tmp_path / "fjords.txt"
+    source.write_text(FJORDS, encoding="utf-8")
+    Ingestor(reopen_store(index_dir), embedder).ingest_paths([source])  # another writer, its own client
+    got = handlers.api_ask("What happened to the cod of the Skarvik fjord?", None, "fjords")
+    assert got["citations"] and got["citations"][0]["doc_id"] == "fjords"
+    assert handlers.api_ask("What does the statement say about Haiti?")["citations"]  # unscoped: as before
+
+
+@pytest.mark.slow
+def test_a_document_the_open_store_cannot_see_yet_is_found_through_a_fresh_one(tmp_path: Path, embedder) -> None:
+    """An open store may read an older state of the index than the one another process just committed;
+    asked for a document its view lacks, the library reads the index through a store opened afresh."""
+    from index.chroma import open_store, reopen_store
+    from index.corpus import BUNDLED_SPEECH
+    from index.ingest import Ingestor
+    from rag.assistant import build_assistant
+    from rag.library import Library
+    from rag.settings import Settings
+
+    index_dir = tmp_path / "index"
+    Ingestor(open_store(index_dir), embedder).ingest_paths([BUNDLED_SPEECH])
+    first = build_assistant(Settings(index_dir=index_dir))
+    stale = tuple(first.store.documents())
+    first.store.documents = lambda: list(stale)  # type: ignore[method-assign]  # an open store behind the index
+    library = Library(first, lambda: reopen_store(index_dir), clock=lambda: 0.0)
+    source = tmp_path / "fjords.txt"
+    source.write_text(FJORDS, encoding="utf-8")
+    Ingestor(reopen_store(index_dir), embedder).ingest_paths([source])
+    assert library.view(force=True).assistant is first  # the open store still reads the old state
+    view = library.holding("fjords")
+    assert {d.doc_id for d in view.documents} == {SPEECH_DOC_ID, "fjords"}
+    answer = view.assistant.ask("What happened to the cod of the Skarvik fjord?", doc_ids=["fjords"])
+    assert answer.citations and answer.citations[0].doc_id == "fjords"
+    assert library.holding("nowhere") is view  # a document that is not there changes nothing
+
+
+@pytest.mark.slow
 def test_cli_rm_and_unknown_doc_exit_2_before_asking(speech_index: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -57,8 +57,11 @@ class Handlers:
         self.get_library, self.loading = get_library, loading
         self.export_dir = tempfile.TemporaryDirectory(prefix="speechqa-export-")
 
-    def assistant(self) -> Assistant:
-        return self.get_library().current()
+    def assistant(self, doc: str | None = None) -> Assistant:
+        """The assistant for the index as it is now. A document asked for that this view does not hold makes
+        the library look again at once (another process may have just added it), not at its next check."""
+        library = self.get_library()
+        return (library.holding(doc) if doc else library.view()).assistant
 
     def setup(self, doc: str | None, seen: int | None) -> tuple[Any, ...]:
         """On page load and on each tick: everything that follows the documents, or what is still loading.
@@ -117,7 +120,7 @@ class Handlers:
         yield render.chat_messages(past + (Exchange(question),), f"{waiting}…" if waiting else ""), gr.skip(), \
             gr.skip(), "", gr.skip()
         try:
-            stream = self.assistant().stream(question, render.history_of(past), [doc] if doc else None,
+            stream = self.assistant(doc).stream(question, render.history_of(past), [doc] if doc else None,
                                              int(k) if k else None, generator or None,  # type: ignore[arg-type]  # the Radio offers only GeneratorName values
                                              where=[w for w in (where or "").split(",") if w.strip()])
             for piece in stream:
@@ -161,7 +164,7 @@ class Handlers:
                 return render.note(f"{len(documents)} documents are loaded: choose one in the Document selector "
                                    "above to read it.")
             focus = None if number is None else int(number)
-            return render.reading_html(self.assistant().document(doc or documents[0].doc_id), phrase or "", focus)
+            return render.reading_html(self.assistant(doc).document(doc or documents[0].doc_id), phrase or "", focus)
         except SpeechQAError as e:
             return render.note(str(e), "sqa-error")
 
@@ -175,7 +178,7 @@ class Handlers:
         or null: all documents) and the documents whose metadata matches `where` ({"country": "Kenya",
         "year": [2023, 2024]}); the same object as `speechqa ask --json`, whose `scope` says what applied."""
         try:
-            return self.assistant().ask(question, history or [], [doc] if doc else None, where=where).to_dict()
+            return self.assistant(doc).ask(question, history or [], [doc] if doc else None, where=where).to_dict()
         except SpeechQAError as e:
             raise gr.Error(str(e)) from e
 
