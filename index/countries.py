@@ -74,8 +74,8 @@ def demonym_country(word: str) -> str | None:
 
 
 def demonyms_in(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, country) of each demonym in `text`, the country as `code_of` knows it ("the Chinese
-    ambassador" -> the span of "Chinese" and "China")."""
+    """(start, end, country) of each demonym in `text`, the country as `code_of` knows it ("the Kenyan
+    President" -> the span of "Kenyan" and "Kenya")."""
     found = [*_IRREGULAR.finditer(text), *_DEMONYM.finditer(text)]
     return sorted({(m.start(), m.end(), country) for m in found if (country := demonym_country(m.group(0)))})
 

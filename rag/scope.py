@@ -106,7 +106,7 @@ def _alias_forms(value: MetaValue, person: bool = False, min_chars: int = 4) -> 
     if " of " in text and not person:
         forms.add(re.sub(r"^the\s+", "", text.rsplit(" of ", 1)[1], flags=re.IGNORECASE))
     if not person:  # a country by its other names: "Russia" for "Russian Federation", "Türkiye" for "Turkey"
-        code = code_of(text) or code_of(re.split(r"\s*[(,]", text)[0])
+        code = _country_code(text)
         forms |= names_of(code) if code else set()
     if person:
         words = [w for w in text.split() if not w.endswith(".")]
@@ -114,6 +114,11 @@ def _alias_forms(value: MetaValue, person: bool = False, min_chars: int = 4) -> 
         if len(words) > 1:
             forms.add(words[-1])
     return frozenset(f.lower() for f in forms if f and (f == text or len(f) >= min_chars))
+
+
+def _country_code(value: str) -> str | None:
+    """The ISO code of a country name as stored, also with a qualifier ("Iran (Islamic Republic of)")."""
+    return code_of(value) or code_of(re.split(r"\s*[(,]", value)[0])
 
 
 def value_matches(wanted: str, value: MetaValue, person: bool = False) -> bool:
@@ -161,14 +166,14 @@ class Catalogue:
 
     def _country_values(self) -> dict[str, tuple[str, str]]:
         """ISO code -> (field, stored value) for the values of the named fields that are countries, so a
-        demonym can name them ("the Chinese ambassador" names country=China)."""
+        demonym can name them ("the Kenyan President" names country=Kenya)."""
         found: dict[str, tuple[str, str]] = {}
         for meta in self.meta.values():
             for field in self.policy.named_fields:
                 value = meta.get(field)
                 if field in self.policy.person_fields or not isinstance(value, str) or not value:
                     continue
-                code = code_of(value) or code_of(re.split(r"\s*[(,]", value)[0])
+                code = _country_code(value)
                 if code:
                     found.setdefault(code, (field, value))
         return found
@@ -264,7 +269,7 @@ class Catalogue:
         names = set(self.name_fields())
         out = question
         for span in sorted(self._chosen(question, set(skip)), key=lambda s: -s.start):
-            if span.value:  # a demonym goes: "the Chinese ambassador" is "the ambassador" of the statement asked
+            if span.value:  # a demonym goes: "the Kenyan President" is "the President" of the statement asked
                 out = out[: span.start] + out[span.end :]
             elif span.field in names:
                 out = out[: span.start] + "the speaker" + out[span.end :]

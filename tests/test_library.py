@@ -112,7 +112,7 @@ def test_library_swaps_to_a_new_view_when_another_writer_changes_the_index(tmp_p
 def test_a_question_about_a_document_just_added_elsewhere_is_answered_before_the_next_check(
         tmp_path: Path, embedder) -> None:
     """The CLI returned, so the document is committed: a question naming it must not fail as unknown because
-    the server's periodic check is not due yet."""
+    the server's periodic check is not due yet, nor because its open store still reads the older index."""
     from index.chroma import open_store, reopen_store
     from index.corpus import BUNDLED_SPEECH
     from index.ingest import Ingestor
@@ -123,7 +123,10 @@ def test_a_question_about_a_document_just_added_elsewhere_is_answered_before_the
 
     index_dir = tmp_path / "index"
     Ingestor(open_store(index_dir), embedder).ingest_paths([BUNDLED_SPEECH])
-    library = Library(build_assistant(Settings(index_dir=index_dir)), lambda: reopen_store(index_dir),
+    first = build_assistant(Settings(index_dir=index_dir))
+    stale = tuple(first.store.documents())
+    first.store.documents = lambda: list(stale)  # type: ignore[method-assign]  # an open store behind the index
+    library = Library(first, lambda: reopen_store(index_dir),
                       clock=lambda: 0.0)  # the clock never moves: no periodic check is ever due
     handlers = Handlers(lambda: library)
     source = tmp_path / "fjords.txt"
