@@ -115,8 +115,10 @@ def acronyms_spelled_out(text: str) -> set[str]:
 
 _LEANING = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she|his|her|him|such|thus|therefore|"
                       r"however|there)\b", re.IGNORECASE)
-# "It is crucial that ...", "There are many ...": a dummy subject points forward, not back
-_EXPLETIVE = re.compile(r"^(it|there)\s+(is|was|are|were|has been|have been|will be|would be|remains|seems|appears|"
+# "It is crucial that ...", "There are many ...", "There is": a dummy subject points forward, not back
+_EXPLETIVE = re.compile(r"^there\s+(is|are|was|were|has been|have been|will be|would be|remains?|seems?|appears?|"
+                        r"exists?)\b|"
+                        r"^(it|there)\s+(is|was|are|were|has been|have been|will be|would be|remains|seems|appears|"
                         r"becomes|became)\b(.*\b(that|to|for|how|whether|when|time|many|no|a|an)\b)",
                         re.IGNORECASE)
 # "This year marks ...", "These days ...": a time the reader shares, not something said before

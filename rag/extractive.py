@@ -73,6 +73,11 @@ REFERS_BACK = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she
                          r"\b(them|in this regard|to this end)\b", re.IGNORECASE)
 
 
+# A sentence that stops unfinished goes on in what follows; one naming "these issues" points at what came before
+UNFINISHED = re.compile(r"[,:;\u2014\u2013-]\s*$")
+POINTS_BACK = re.compile(r"\b(these|those|such|the above|the aforementioned)\s+(?!as\b)(\w+)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Scored:
     selected: Selected
@@ -226,8 +231,13 @@ class ExtractiveGenerator:
             if chosen and not reason and not weaker and not lacks and not (own & (best[0].tokens - chosen[0].tokens)):
                 return _opening_stands(chosen, reading, said), reading
             # nothing new, or the follow-up's own words point at a sentence already given ("and per-capita
-            # income?"): it is asked for again
+            # income?"): it is asked for again, unless what it points at is the text the quoted sentence
+            # itself points to ("What did he say?" after "... he said, on 25 September 1974,")
             chosen, reading = best, best_reading
+            asked = frozenset(tokenize(query.original))
+            pointed = _pointed(chosen[0], documents, hits, asked) if chosen and _repeats(chosen[0], said) else None
+            if pointed is not None and not _repeats(pointed, said):
+                return [pointed], reading
         else:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
         if said and chosen:  # the opening answers the question; the rest leaves out what was said
@@ -351,11 +361,17 @@ MAX_ITEMS = 12
 
 def _announced_items(chosen: list[Scored], documents: DocumentLookup) -> list[Selected]:
     """A paragraph that ends by announcing a list ("Demands that South Africa:") brings the items that
-    follow it ("(a) Comply ...", "(b) Release ..."), whole: an answer does not stop at the colon."""
+    follow it ("(a) Comply ...", "(b) Release ..."), whole: an answer does not stop at the colon. One that
+    stops unfinished otherwise ("... he said, on 25 September 1974,") brings the next paragraph's first
+    sentence."""
     items: list[Selected] = []
     for hit in dict.fromkeys(c.selected.hit for c in chosen):
         last = max((c.selected for c in chosen if c.selected.hit == hit), key=lambda sel: sel.end)
-        if not hit.text.rstrip().endswith(":") or last.end < len(hit.text.rstrip()):
+        if not UNFINISHED.search(hit.text) or last.end < len(hit.text.rstrip()):
+            continue
+        if not hit.text.rstrip().endswith(":"):  # "... he said, on 25 September 1974," and what he said
+            after = _pointed(Scored(last, hit.score, frozenset()), documents, [])
+            items += [after.selected] if after is not None else []
             continue
         following = [p for p in documents(hit.doc_id).paragraphs if p.number > hit.paragraph][:MAX_ITEMS]
         for rank, paragraph in enumerate(following, start=1):
@@ -430,6 +446,47 @@ def _with_reason(chosen: list[Scored]) -> list[Scored]:
     if neighbour is None or any(c.selected == neighbour.selected for c in chosen):
         return chosen
     return [*chosen, neighbour]
+
+
+
+
+def _pointed(sentence: Scored, documents: DocumentLookup, hits: Sequence[ParagraphHit],
+             asked: frozenset[str] = frozenset()) -> Scored | None:
+    """The sentence that `sentence` points to, across its paragraph's edge if need be: the next one (the
+    next paragraph's first) when it stops unfinished, the one before (the previous paragraph's last) when
+    it opens leaning on what came before or names what is `asked` about only by pointing back ("Which
+    issues?" of "... tackling these issues.")."""
+    if UNFINISHED.search(sentence.selected.text):
+        within, step = _sentence_after(sentence), 1
+    elif _leans(sentence) or any(set(tokenize(m.group(2))) & asked
+                                 for m in POINTS_BACK.finditer(sentence.selected.text)):
+        within, step = _sentence_before(sentence), -1
+    else:
+        return None
+    if within is not None:
+        return within
+    hit = sentence.selected.hit
+    number = hit.paragraph + step
+    found = next((h for h in hits if h.doc_id == hit.doc_id and h.paragraph == number), None)
+    if found is None:
+        paragraph = next((p for p in documents(hit.doc_id).paragraphs if p.number == number), None)
+        if paragraph is None or number == 0:
+            return None
+        found = ParagraphHit(hit.doc_id, number, paragraph.text, hit.score - 1e-6, 0.0, 0.0)
+    spans = split_sentences(found.text) or [(0, len(found.text))]
+    start, end = spans[0] if step == 1 else spans[-1]
+    if step == 1 and _opens_quotation(found.text[start:end]):  # a quotation is read to its end
+        end = next((b for a, b in spans if _closes_quotation(found.text[start:b])), spans[-1][1])
+    return Scored(Selected(found, start, end), sentence.score, frozenset(tokenize(found.text[start:end])))
+
+
+def _opens_quotation(text: str) -> bool:
+    return text.lstrip()[:1] in "\u201c\"" and not _closes_quotation(text)
+
+
+def _closes_quotation(text: str) -> bool:
+    body = text.lstrip()[1:]
+    return "\u201d" in body or '"' in body
 
 
 def _sentence_after(sentence: Scored) -> Scored | None:

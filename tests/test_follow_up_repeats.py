@@ -179,3 +179,48 @@ def test_what_else_gives_the_rest_of_the_new_paragraph_not_only_its_best_sentenc
                                             lambda doc_id: document).answer
     assert "impressive progress" in answer and "173 per 100,000" in answer and "73 years" in answer
     assert "poverty" not in answer
+
+
+POINTING = ("The speaker's father was a strong advocate of multilateralism. In his first speech to the Assembly, "
+            "on 25 September 1974, he said,\n"
+            "\u201cOur goal is self-reliance. International cooperation could make our task less onerous.\u201d "
+            "Many have echoed him since.\n"
+            "There are major challenges ahead: wars, disasters and the damage done to our shared environment.\n"
+            "The Organization has a crucial role to play in tackling these issues.\n")
+
+
+def _answer_after(previous_question: str, previous_answer: str, question: str) -> str:
+    document = parse_text(POINTING, "pts")
+    hits = [ParagraphHit("pts", p.number, p.text, 1.0 - 0.05 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", previous_question), Turn("assistant", previous_answer)]
+    return ExtractiveGenerator().generate(analyse(question, history), hits, lambda doc_id: document).answer
+
+
+def test_a_follow_up_to_an_unfinished_sentence_reads_on_to_the_whole_quotation() -> None:
+    previous = "In his first speech to the Assembly, on 25 September 1974, he said, [1]"
+    answer = _answer_after("When did he first speak to the Assembly?", previous, "What did he say?")
+    assert answer.startswith("\u201cOur goal is self-reliance.")
+    assert "less onerous.\u201d" in answer and "echoed" not in answer and "25 September" not in answer
+
+
+def test_a_follow_up_asking_which_things_a_sentence_points_back_to_gets_the_sentence_before() -> None:
+    answer = _answer_after("What role does the speech give the Organization?",
+                           "The Organization has a crucial role to play in tackling these issues. [1]", "Which issues?")
+    assert answer.startswith("There are major challenges ahead: wars, disasters")
+    assert "crucial role" not in answer
+
+
+def test_a_fresh_answer_ending_unfinished_brings_what_follows() -> None:
+    document = parse_text(POINTING, "pts")
+    hits = [ParagraphHit("pts", 1, document.paragraph(1).text, 1.0, 0.6, 0.5)]
+    draft = ExtractiveGenerator().generate(analyse("When did he first speak to the Assembly on 25 September 1974?"),
+                                           hits, lambda doc_id: document)
+    assert [c.paragraph for c in draft.citations] == [1, 2]
+    assert draft.answer.rstrip().endswith("[2]") and "Our goal is self-reliance" in draft.answer
+
+
+def test_there_is_opens_a_sentence_without_leaning_back() -> None:
+    from index.text import leans_back
+
+    assert not leans_back("There are major challenges ahead: wars and disasters.")
+    assert leans_back("There, we agreed on a plan.")
