@@ -238,6 +238,9 @@ class ExtractiveGenerator:
             pointed = _pointed(chosen[0], documents, hits, asked) if chosen and _repeats(chosen[0], said) else None
             if pointed is not None and not _repeats(pointed, said):
                 return [pointed], reading
+            # what was said comes again only when the follow-up's own words ask for it, or it is all there is
+            unsaid = [s for s in chosen if not _repeats(s, said)]
+            chosen = [s for s in chosen if s in unsaid or own & (s.tokens - _covered(unsaid))] if unsaid else chosen
         else:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
         if said and chosen:  # the opening answers the question; the rest leaves out what was said
