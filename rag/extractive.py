@@ -196,7 +196,8 @@ class ExtractiveGenerator:
         chosen, reading = self._choose(query, body, documents)
         if not chosen:
             return abstain()
-        return number_citations([c.selected for c in chosen] + _announced_items(chosen, documents), documents, reading)
+        brought = _announced_items(chosen, documents, _said(query))
+        return number_citations([c.selected for c in chosen] + brought, documents, reading)
 
     def stream(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup) -> Iterator[str | Draft]:
         return stream_words(self.generate(query, hits, documents))
@@ -210,8 +211,7 @@ class ExtractiveGenerator:
         after an answer that mentioned it); "what else" never repeats. A new question opens with the
         sentence it would open with if asked fresh. Sentences after the opening leave out what was said.
         """
-        earlier = query.said if query.is_follow_up else query.last_answer
-        said = [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)] if earlier else []
+        said = _said(query)
         if said and query.is_follow_up and query.follow == "more":
             # "what else": a paragraph not quoted yet, else what is left unsaid
             chosen, reading = self._more(query, hits, documents, said)
@@ -362,11 +362,11 @@ ITEM = re.compile(r"^(\(?[a-z]{1,2}\)|\(?[ivx]{1,5}\)|[-\u2022*] )")  # "(a)", "
 MAX_ITEMS = 12
 
 
-def _announced_items(chosen: list[Scored], documents: DocumentLookup) -> list[Selected]:
+def _announced_items(chosen: list[Scored], documents: DocumentLookup, said: list[frozenset[str]]) -> list[Selected]:
     """A paragraph that ends by announcing a list ("Demands that South Africa:") brings the items that
     follow it ("(a) Comply ...", "(b) Release ..."), whole: an answer does not stop at the colon. One that
     stops unfinished otherwise ("... he said, on 25 September 1974,") brings the next paragraph's first
-    sentence."""
+    sentence, unless the conversation has `said` it."""
     items: list[Selected] = []
     for hit in dict.fromkeys(c.selected.hit for c in chosen):
         last = max((c.selected for c in chosen if c.selected.hit == hit), key=lambda sel: sel.end)
@@ -374,7 +374,7 @@ def _announced_items(chosen: list[Scored], documents: DocumentLookup) -> list[Se
             continue
         if not hit.text.rstrip().endswith(":"):  # "... he said, on 25 September 1974," and what he said
             after = _pointed(Scored(last, hit.score, frozenset()), documents, [])
-            items += [after.selected] if after is not None else []
+            items += [after.selected] if after is not None and not _repeats(after, said) else []
             continue
         following = [p for p in documents(hit.doc_id).paragraphs if p.number > hit.paragraph][:MAX_ITEMS]
         for rank, paragraph in enumerate(following, start=1):
@@ -383,6 +383,12 @@ def _announced_items(chosen: list[Scored], documents: DocumentLookup) -> list[Se
             item = ParagraphHit(hit.doc_id, paragraph.number, paragraph.text, hit.score - rank * 1e-6, 0.0, 0.0)
             items.append(Selected(item, 0, len(paragraph.text)))
     return items
+
+
+def _said(query: Query) -> list[frozenset[str]]:
+    """The words of each sentence the conversation's answers said (the last answer, for a new question)."""
+    earlier = query.said if query.is_follow_up else query.last_answer
+    return [frozenset(tokenize(earlier[a:b])) for a, b in split_sentences(earlier)] if earlier else []
 
 
 def _repeats(sentence: Scored, said: list[frozenset[str]]) -> bool:
