@@ -421,7 +421,8 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
         if not _leans(opener):
             break
         before = _sentence_before(opener)
-        if before is not None and not (_repeats(before, said) and len(kept) > 1):
+        chain = before is not None and _leans(before) and len(kept) > 1  # leaning on a sentence that leans too
+        if before is not None and not chain and not (_repeats(before, said) and len(kept) > 1):
             kept.append(before)  # what it leans on; said before only when nothing else could open
         elif len(kept) > 1:  # it leans on what is not shown: the next sentence opens instead
             kept.remove(opener)

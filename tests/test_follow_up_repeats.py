@@ -224,3 +224,18 @@ def test_there_is_opens_a_sentence_without_leaning_back() -> None:
 
     assert not leans_back("There are major challenges ahead: wars and disasters.")
     assert leans_back("There, we agreed on a plan.")
+
+
+def test_a_leaning_opener_does_not_pull_in_a_chain_of_sentences_that_lean_in_turn() -> None:
+    from rag.extractive import _opening_stands, score_sentences
+
+    text = ("The numbers are staggering. That is not the history taught in schools. "
+            "Those are not events of long ago. Those are events happening in our own time.\n"
+            "In 1945, many nations declared war before the San Francisco Conference met.\n")
+    document = parse_text(text, "gha")
+    query = analyse("Which events came before the San Francisco Conference?")
+    first, second = (ParagraphHit("gha", n, document.paragraph(n).text, 1.0 - 0.1 * n, 0.5, 0.5) for n in (1, 2))
+    today = next(s for s in score_sentences(query, first) if s.selected.text.startswith("Those are events"))
+    war = score_sentences(query, second)[0]
+    kept = _opening_stands([today, war], False, [])
+    assert [s.selected.text[:12] for s in kept] == ["In 1945, man"]
