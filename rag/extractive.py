@@ -74,7 +74,9 @@ REFERS_BACK = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she
 
 
 # A sentence that stops unfinished goes on in what follows; one naming "these issues" points at what came before
-UNFINISHED = re.compile(r"[,:;\u2014\u2013-]\s*$")
+UNFINISHED = re.compile(r"[,:\u2014\u2013-]\s*$")
+CLAUSE_END = re.compile(r"[,:;]\s*$")  # how the clauses of a resolution end
+RUN_ON_SHARE = 0.2  # a document with more paragraphs ending so is made of clauses, not of unfinished sentences
 POINTS_BACK = re.compile(r"\b(these|those|such|the above|the aforementioned)\s+(?!as\b)(\w+)", re.IGNORECASE)
 
 
@@ -370,7 +372,7 @@ def _announced_items(chosen: list[Scored], documents: DocumentLookup, said: list
     items: list[Selected] = []
     for hit in dict.fromkeys(c.selected.hit for c in chosen):
         last = max((c.selected for c in chosen if c.selected.hit == hit), key=lambda sel: sel.end)
-        if not UNFINISHED.search(hit.text) or last.end < len(hit.text.rstrip()):
+        if last.end < len(hit.text.rstrip()):
             continue
         if not hit.text.rstrip().endswith(":"):  # "... he said, on 25 September 1974," and what he said
             after = _pointed(Scored(last, hit.score, frozenset()), documents, [])
@@ -466,7 +468,7 @@ def _pointed(sentence: Scored, documents: DocumentLookup, hits: Sequence[Paragra
     next paragraph's first) when it stops unfinished, the one before (the previous paragraph's last) when
     it opens leaning on what came before or names what is `asked` about only by pointing back ("Which
     issues?" of "... tackling these issues.")."""
-    if UNFINISHED.search(sentence.selected.text):
+    if _runs_on(sentence, documents):
         within, step = _sentence_after(sentence), 1
     elif _leans(sentence) or any(set(tokenize(m.group(2))) & asked
                                  for m in POINTS_BACK.finditer(sentence.selected.text)):
@@ -488,6 +490,16 @@ def _pointed(sentence: Scored, documents: DocumentLookup, hits: Sequence[Paragra
     if step == 1 and _opens_quotation(found.text[start:end]):  # a quotation is read to its end
         end = next((b for a, b in spans if _closes_quotation(found.text[start:b])), spans[-1][1])
     return Scored(Selected(found, start, end), sentence.score, frozenset(tokenize(found.text[start:end])))
+
+
+def _runs_on(sentence: Scored, documents: DocumentLookup) -> bool:
+    """The sentence stops unfinished ("... he said, on 25 September 1974,"), where its document's paragraphs
+    do not usually end so: a resolution's clauses ("Recalling its resolution 264 (1969),") are whole."""
+    if not UNFINISHED.search(sentence.selected.text):
+        return False
+    paragraphs = documents(sentence.selected.hit.doc_id).paragraphs
+    open_ended = sum(bool(CLAUSE_END.search(p.text)) for p in paragraphs)
+    return open_ended <= max(1.0, RUN_ON_SHARE * len(paragraphs))
 
 
 def _opens_quotation(text: str) -> bool:

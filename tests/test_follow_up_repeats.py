@@ -239,3 +239,16 @@ def test_a_leaning_opener_does_not_pull_in_a_chain_of_sentences_that_lean_in_tur
     war = score_sentences(query, second)[0]
     kept = _opening_stands([today, war], False, [])
     assert [s.selected.text[:12] for s in kept] == ["In 1945, man"]
+
+
+def test_the_clauses_of_a_resolution_do_not_run_on_into_the_next_one() -> None:
+    text = ("Recalling its resolution 264 (1969) on the situation in the Territory,\n"
+            "Gravely concerned at the continued illegal occupation of the Territory,\n"
+            "Reaffirming the legal responsibility of the United Nations over the Territory,\n"
+            "1. Condemns the continued illegal occupation of the Territory;\n"
+            "2. Demands the withdrawal of the illegal administration from the Territory;\n")
+    document = parse_text(text, "res")
+    hits = [ParagraphHit("res", 1, document.paragraph(1).text, 1.0, 0.6, 0.5)]
+    draft = ExtractiveGenerator().generate(analyse("Which earlier resolution on the Territory does it recall?"),
+                                           hits, lambda doc_id: document)
+    assert [c.paragraph for c in draft.citations] == [1]
