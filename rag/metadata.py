@@ -33,7 +33,12 @@ def metadata_draft(query: Query, document: Document) -> Draft | None:
     document does not say."""
     if query.metadata is None:
         return None
-    return _from_heading(query.metadata, document) or _from_text(query.metadata, document)
+    first = _from_heading(query.metadata, document)
+    if first is None:
+        return _from_text(query.metadata, document)
+    # the other fields asked together ("its number, and the date it was adopted?") that the heading gives
+    drafts = {f: _from_heading(f, document) for f in query.metadata_fields}
+    return _together([first if f == query.metadata else d for f, d in drafts.items() if d] or [first], document)
 
 
 def _from_heading(field: MetadataField, document: Document) -> Draft | None:
@@ -42,13 +47,26 @@ def _from_heading(field: MetadataField, document: Document) -> Draft | None:
         return None
     lines = document.heading.splitlines()
     quote = next((line for line in lines if _mentions(line, value, field)), lines[0])
-    heading = f"\u201c{quote}\u201d [1]"
+    heading = f"\u201c{quote}\u201d"
     if field == "title" or (field == "date" and _written_date(quote, value)):
         answer = heading  # the line says it in the text's own words
     else:
         answer = f"{value} \u2014 the heading reads {heading}"
     citation = Citation(document.doc_id, document.title, 0, document.heading, quote, 1.0)
-    return Draft(answer, (citation,), False)
+    return Draft(answer + " [1]", (citation,), False)
+
+
+def _together(drafts: list[Draft], document: Document) -> Draft:
+    """Heading answers for several fields as one: each field's words in the order asked, citing the
+    heading once with the lines from the first quoted to the last."""
+    parts = list(dict.fromkeys(d.answer.removesuffix(" [1]") for d in drafts))
+    if len(parts) == 1:
+        return drafts[0]
+    heading = document.heading or ""
+    spans = [(heading.index(c.quote), heading.index(c.quote) + len(c.quote)) for d in drafts for c in d.citations]
+    quote = heading[min(a for a, _ in spans):max(b for _, b in spans)]
+    citation = Citation(document.doc_id, document.title, 0, heading, quote, 1.0)
+    return Draft("; ".join(parts) + " [1]", (citation,), False)
 
 
 def _from_text(field: MetadataField, document: Document) -> Draft | None:

@@ -113,6 +113,8 @@ class Query:
     asks_why: bool = False  # asks for a stated reason (a follow-up or not)
     said: str = ""  # every earlier answer of the conversation (markers removed): not to be said again
     last_answer: str = ""  # the previous answer (markers removed): a new question does not repeat it
+    metadata_fields: tuple[MetadataField, ...] = ()  # every field asked, in the question's order ("its number, and
+    # the date it was adopted?"): `metadata` first among them by the order of `_METADATA`
 
 
 # Words of a question about the document itself: "When was this resolution adopted, and at which meeting?"
@@ -199,9 +201,11 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     # the new question first (an embedder reads only so far), then what the conversation is about
     parts = (question, previous_user, topical if topical != previous_user else "", context)
     standalone = " ".join(part for part in parts if part) if follow else question
-    metadata = next((name for name, rx in _METADATA.items() if rx.search(question)), None)
-    if metadata is not None and not about_the_document(question):
-        metadata = None  # "When did X make his statement?" asks about X's statement, not this one
+    found = {name: m.start() for name, rx in _METADATA.items() if (m := rx.search(question))}
+    fields = list(found)
+    if fields and not about_the_document(question):
+        fields = []  # "When did X make his statement?" asks about X's statement, not this one
+    metadata = fields[0] if fields else None
     return Query(
         original=question,
         standalone=standalone,
@@ -215,6 +219,7 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         asks_why=bool(_WHY.search(question)),
         said=" ".join(strip_markers(a) for a in answers),
         last_answer=strip_markers(answers[-1]) if answers else "",
+        metadata_fields=tuple(sorted(fields, key=found.__getitem__)),
     )
 
 

@@ -203,3 +203,17 @@ def test_every_everyday_country_name_stands_for_an_iso_country() -> None:
     for name, code in COMMON_NAMES.items():
         assert pycountry.countries.get(alpha_3=code) is not None, name
         assert code_of(name) == code, name
+
+
+def test_fields_asked_together_are_answered_together_from_the_heading_in_the_order_asked() -> None:
+    document = parse_file(RESOLUTION)
+    draft = metadata_draft(analyse("What is the number of this resolution, and on what date was it adopted?"),
+                           document)
+    assert draft is not None and not draft.abstained
+    assert draft.answer == "\u201cResolution 385 (1976)\u201d; \u201cof 30 January 1976\u201d [1]"
+    (citation,) = draft.citations
+    assert citation.paragraph == 0 and citation.quote in (document.heading or "")
+    assert "385" in citation.quote and "30 January 1976" in citation.quote
+    asked = analyse("When was it adopted, and what is the number of this resolution?")
+    reversed_order = metadata_draft(asked, document)
+    assert reversed_order is not None and reversed_order.answer.startswith("\u201cof 30 January 1976\u201d; ")
