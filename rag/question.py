@@ -45,7 +45,9 @@ _MORE = re.compile(r"\belse\b|\b(any|what|which|some) (other|more|further|additi
                    r"something|say|said) more\b|^\s*more\b|\bmore (about|on)\b|\banother\b", re.IGNORECASE)
 # "Why?", "What led them to ratify it?": the stated reason.
 _WHY = re.compile(r"^\s*(and |but |so )?why\b|\b(what|which) (is|was|are|were) the reasons?\b|\bfor what reason\b|"
-                  r"\bhow come\b|\bwhat (led|leads|caused|causes|drove|drives|prompted|motivated)\b", re.IGNORECASE)
+                  r"\bhow come\b|\bwhat (led|leads|caused|causes|drove|drives|prompted|motivated)\b|"
+                  r"\bwhat (is|was|are|were) (driving|causing|behind|fuell?ing)\b|\b(root )?causes? of\b|"
+                  r"\bwhat lies behind\b|\bto what does .{1,60}\b(attribute|credit|owe)\b", re.IGNORECASE)
 # Words that frame a question rather than name its topic.
 _FRAME = frozenset(tokenize(
     "think propose proposed want wants mean means do make talk speak describe discuss point ask call happen get give "

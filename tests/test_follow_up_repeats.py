@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index.parse import parse_text
 from rag.extractive import ExtractiveGenerator
 from rag.question import Turn, analyse
@@ -252,3 +254,26 @@ def test_the_clauses_of_a_resolution_do_not_run_on_into_the_next_one() -> None:
     draft = ExtractiveGenerator().generate(analyse("Which earlier resolution on the Territory does it recall?"),
                                            hits, lambda doc_id: document)
     assert [c.paragraph for c in draft.citations] == [1]
+
+
+@pytest.mark.parametrize(("question", "why"), [
+    ("What is driving the migration of children to the North?", True),
+    ("What are the root causes of the conflict, according to him?", True),
+    ("To what does the President credit the country's success against the virus?", True),
+    ("What lies behind the rise in crime?", True),
+    ("What is the Council doing about the drought?", False),
+    ("Which causes does the Foundation support?", False),
+])
+def test_questions_asking_for_a_cause_look_for_a_stated_reason(question: str, why: bool) -> None:
+    assert analyse(question).asks_why is why
+
+
+def test_a_cause_question_brings_the_sentence_that_states_the_cause() -> None:
+    text = ("There has been an unusual migration of children to the North, many unaccompanied by an adult. "
+            "This migration is the result of the violence of drug trafficking and of poverty. "
+            "We have opened shelters along the border.\n")
+    document = parse_text(text, "hnd")
+    hits = [ParagraphHit("hnd", 1, document.paragraph(1).text, 1.0, 0.6, 0.5)]
+    answer = ExtractiveGenerator().generate(analyse("What is driving the unusual migration of children to the North?"),
+                                            hits, lambda doc_id: document).answer
+    assert "result of the violence" in answer
