@@ -52,7 +52,7 @@ _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        re.IGNORECASE)
 # "when" must open the question: "... when the UN assists member states" asks for no time
 _TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what year|which year|what date|which date|since when|"
-                     r"how long ago)\b", re.IGNORECASE)
+                     r"how long ago|(what|which) (day|month)|the date (of|on|when))\b", re.IGNORECASE)
 _CARDINAL = re.compile(
     r"\b\d[\d,.]*\b(?!st|nd|rd|th)(?!\s+(years?|decades?|months?|days?)\b)|\b(one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?|"
@@ -152,7 +152,7 @@ def quantity_head(question: str) -> set[str]:
     match = _QUANTITY_HEAD.search(question)
     if match:
         head |= {stem(w) for w in words(match.group("head")) if len(w) > 2}
-    head -= {"much", "many", "how", "the", "all"}
+    head -= {"much", "many", "how", "the", "all", "their", "its", "his", "her", "our", "your", "my", "this", "that"}
     # a name before another of them says whose ("how many ECOWAS troops"): the number must count the thing
     # itself; a name that is what is measured ("what share of GDP") stays
     stems = [stem(w.lower()) for w in words(question)]
@@ -324,7 +324,7 @@ def never_reported(subject: str, sentences: Iterable[str]) -> bool:
 _ASKS_CONTENT = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>[^?.!;]+?) (?:say|said|decide|decided|demand|"
                            r"request|require|establish|provide|call for|state|declare|ask|urge|condemn|recommend)\b",
                            re.IGNORECASE)
-_DOCUMENT_NUMBER = re.compile(r"\b(?:resolution|decision|report|declaration|document)s?\s+(?:no\.?\s*)?"
+DOCUMENT_NUMBER = re.compile(r"\b(?:resolution|decision|report|declaration|document)s?\s+(?:no\.?\s*)?"
                               r"(?P<number>\d{1,4})\b", re.IGNORECASE)
 # After a reference, a clause that says what the referenced document did ("..., by which it terminated ...").
 _GIVES_CONTENT = re.compile(r"\s*(?:\(\d{4}\))?\s*,?\s*(?:in which|by which|whereby|wherein|which|under which)\b",
@@ -335,7 +335,7 @@ def referenced_document(question: str, own: Iterable[str] = ()) -> str | None:
     """The number of the document a "what did resolution N decide/say" question asks about, when it is not
     the document itself (`own`: the numbers of the documents asked, from their titles)."""
     match = _ASKS_CONTENT.search(question)
-    reference = _DOCUMENT_NUMBER.search(match.group("who")) if match else None
+    reference = DOCUMENT_NUMBER.search(match.group("who")) if match else None
     if reference is None:
         return None
     number = str(int(reference.group("number")))

@@ -351,6 +351,8 @@ class Assistant:
             doc_id = docs[0].doc_id if len(docs) == 1 else None
         if doc_id is None:
             return None
+        if query.metadata_number and query.metadata_number not in {str(int(n)) for n in self._profile(doc_id).numbers}:
+            return None  # "When was resolution 264 adopted?" of another resolution's text: its body may say
         draft = metadata_draft(query, self.document(doc_id))
         if draft is None and query.metadata in UNKNOWN_ABSTAINS:
             # a text that does not say who spoke, when or at which session: the body cannot be trusted to

@@ -45,15 +45,29 @@ def _from_heading(field: MetadataField, document: Document) -> Draft | None:
     value = getattr(document, field, None) if field in ("speaker", "date", "venue", "title") else None
     if not value or not document.heading:
         return None
-    lines = document.heading.splitlines()
-    quote = next((line for line in lines if _mentions(line, value, field)), lines[0])
-    heading = f"\u201c{quote}\u201d"
+    lines = [line for line in document.heading.splitlines() if line.strip()]
+    at = next((i for i, line in enumerate(lines) if _mentions(line, value, field)), 0)
+    quote = _whole_line(document.heading, at)
+    heading = f"\u201c{' '.join(quote.split())}\u201d"
     if field == "title" or (field == "date" and _written_date(quote, value)):
         answer = heading  # the line says it in the text's own words
     else:
         answer = f"{value} \u2014 the heading reads {heading}"
     citation = Citation(document.doc_id, document.title, 0, document.heading, quote, 1.0)
     return Draft(answer + " [1]", (citation,), False)
+
+
+def _whole_line(heading: str, at: int) -> str:
+    """Heading line `at` with the lines it runs on from or into: "Adopted by the Security Council at its
+    3138th meeting," / "on 19 November 1992" is one statement over two lines."""
+    spans = [m.span() for m in re.finditer(r"[^\r\n]+", heading)]
+    lines = [heading[a:b].strip() for a, b in spans]
+    first = last = min(at, len(lines) - 1)
+    while first > 0 and (lines[first - 1].endswith(",") or lines[first][:1].islower()):
+        first -= 1
+    while last + 1 < len(lines) and (lines[last].endswith(",") or lines[last + 1][:1].islower()):
+        last += 1
+    return heading[spans[first][0]:spans[last][1]].strip()
 
 
 def _together(drafts: list[Draft], document: Document) -> Draft:

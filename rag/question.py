@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from index.text import MARKER, NAME, names_in, strip_markers, tokenize
-from rag.answerability import Expect, expected_type
+from rag.answerability import DOCUMENT_NUMBER, Expect, expected_type
 
 Role = Literal["user", "assistant"]
 MetadataField = Literal["speaker", "date", "venue", "title", "country", "session"]
@@ -60,7 +60,8 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                           r"the (speaker|ambassador)|\bwhich ambassador|\bwhose (statement|speech|remarks)",
                           re.IGNORECASE),
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
-                       r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)",
+                       r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)|"
+                       r"\b(deliver\w*|given|made|held|adopted)\b.*\b(on|in) (what|which) (date|day|year)\b",
                        re.IGNORECASE),
     "session": re.compile(r"\b(at|in|during|for) (which|what) session\b|^\s*which session\b", re.IGNORECASE),
     "venue": re.compile(r"\b(where|(at|in) (which|what))\b.*\b(deliver\w*|given|made|held|spoke|speak|give|take "
@@ -115,6 +116,9 @@ class Query:
     asks_why: bool = False  # asks for a stated reason (a follow-up or not)
     said: str = ""  # every earlier answer of the conversation (markers removed): not to be said again
     last_answer: str = ""  # the previous answer (markers removed): a new question does not repeat it
+    # the number of the document a metadata question names ("When was resolution 788 adopted?"): it asks
+    # about that document only, so another one's heading does not answer it
+    metadata_number: str | None = None
     metadata_fields: tuple[MetadataField, ...] = ()  # every field asked, in the question's order ("its number, and
     # the date it was adopted?"): `metadata` first among them by the order of `_METADATA`
 
@@ -139,6 +143,17 @@ def about_the_document(question: str) -> bool:
         return False
     names = {t for n in NAME.findall(question) for t in tokenize(n)}
     return not (set(tokenize(question)) - _ABOUT_DOCUMENT - names)
+
+
+def _named_document(question: str) -> str | None:
+    """The number of the document the question names ("resolution 788") when it asks nothing else about it
+    than what a question about the document itself asks (its date, its meeting, its number)."""
+    named = DOCUMENT_NUMBER.search(question)
+    if named is None:
+        return None
+    rest = re.sub(r"\(\d{4}\)", " ", DOCUMENT_NUMBER.sub(" ", question))  # "resolution 264 (1969)"
+    names = {t for n in NAME.findall(rest) for t in tokenize(n)}
+    return None if set(tokenize(rest)) - _ABOUT_DOCUMENT - names else str(int(named.group("number")))
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
@@ -205,7 +220,8 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     standalone = " ".join(part for part in parts if part) if follow else question
     found = {name: m.start() for name, rx in _METADATA.items() if (m := rx.search(question))}
     fields = list(found)
-    if fields and not about_the_document(question):
+    number = _named_document(question) if fields else None
+    if fields and number is None and not about_the_document(question):
         fields = []  # "When did X make his statement?" asks about X's statement, not this one
     metadata = fields[0] if fields else None
     return Query(
@@ -222,6 +238,7 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         said=" ".join(strip_markers(a) for a in answers),
         last_answer=strip_markers(answers[-1]) if answers else "",
         metadata_fields=tuple(sorted(fields, key=found.__getitem__)),
+        metadata_number=number if fields else None,
     )
 
 

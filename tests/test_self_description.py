@@ -205,15 +205,35 @@ def test_every_everyday_country_name_stands_for_an_iso_country() -> None:
         assert code_of(name) == code, name
 
 
-def test_fields_asked_together_are_answered_together_from_the_heading_in_the_order_asked() -> None:
+def test_fields_asked_together_are_answered_together_from_the_heading() -> None:
     document = parse_file(RESOLUTION)
-    draft = metadata_draft(analyse("What is the number of this resolution, and on what date was it adopted?"),
-                           document)
-    assert draft is not None and not draft.abstained
-    assert draft.answer == "\u201cResolution 385 (1976)\u201d; \u201cof 30 January 1976\u201d [1]"
-    (citation,) = draft.citations
-    assert citation.paragraph == 0 and citation.quote in (document.heading or "")
-    assert "385" in citation.quote and "30 January 1976" in citation.quote
-    asked = analyse("When was it adopted, and what is the number of this resolution?")
-    reversed_order = metadata_draft(asked, document)
-    assert reversed_order is not None and reversed_order.answer.startswith("\u201cof 30 January 1976\u201d; ")
+    for question in ("What is the number of this resolution, and on what date was it adopted?",
+                     "When was it adopted, and what is the number of this resolution?"):
+        draft = metadata_draft(analyse(question), document)
+        assert draft is not None and not draft.abstained
+        assert "385" in draft.answer and "30 January 1976" in draft.answer
+        (citation,) = draft.citations
+        assert citation.paragraph == 0 and citation.quote in (document.heading or "")
+
+
+def test_a_heading_line_is_quoted_with_the_line_it_runs_on_from() -> None:
+    document = parse_file(RESOLUTION.with_name("S_RES_0788_1992_EN_GOLD.txt"))
+    draft = metadata_draft(analyse("When was this resolution adopted?"), document)
+    assert draft is not None
+    assert draft.answer == "\u201cAdopted by the Security Council at its 3138th meeting, on 19 November 1992\u201d [1]"
+    assert draft.citations[0].quote in (document.heading or "")
+
+
+@pytest.mark.parametrize(("question", "number"), [
+    ("At which meeting of the Security Council was resolution 788 adopted, and on what date?", "788"),
+    ("When was resolution 264 (1969) adopted?", "264"),
+    ("What did resolution 264 decide?", None),
+])
+def test_a_question_naming_a_document_by_number_asks_about_that_document(question: str, number: str | None) -> None:
+    query = analyse(question)
+    assert query.metadata_number == number
+    assert (query.metadata is not None) is (number is not None)
+
+
+def test_the_date_of_something_is_a_time_question() -> None:
+    assert analyse("What is the date of the Yamoussoukro IV Accord?").expect == "time"
