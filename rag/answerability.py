@@ -62,11 +62,12 @@ _CARDINAL = re.compile(
 # "Which country will host ...": one country is the answer (plural "which countries" may be answered by a group)
 _COUNTRY_Q = re.compile(r"\b(which|what) (\w+ )?(country|nation|state)\b(?!s| of\b)", re.IGNORECASE)
 # "Who chairs the committee?", "Who was the President of the Council for Namibia?": a person holding an office
+_OFFICES = (r"(?:president|prime minister|minister|chair|chairman|chairperson|head|leader|secretary-general|director|"
+            r"prosecutor|commander|king|queen|ambassador|envoy)\b")
 _OFFICE_Q = re.compile(r"^\s*(?:and |so )?who (?:(?:is|was|will be) (?:the )?(?:current |new |former |next )?"
-                       r"(?:president|prime minister|minister|chair|chairman|chairperson|head|leader|secretary-general|"
-                       r"director|prosecutor|commander|king|queen|ambassador|envoy)\b|(?:chairs|chaired|leads|led|heads|headed|"
-                       r"commands|commanded|presides|presided|(?:was|is|has been) (?:appointed|elected|named))\b)",
-                       re.IGNORECASE)
+                       + _OFFICES + r"|(?:chairs|chaired|leads|led|heads|headed|commands|commanded|presides|presided|"
+                       r"will (?:chair|lead|head|command|preside)|(?:was|is|has been) (?:appointed|elected|named))\b)|"
+                       r"\bthe name of the (?:[\w-]+ ){0,2}" + _OFFICES, re.IGNORECASE)
 # A person as UN texts name one: a title, then a capitalised name ("Mr. Dennis Francis", "President Lula")
 _PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Sir|Dame|Madam|Excellency|Ambassador|President|Prime Minister|Minister|"
                      r"King|Queen|Prince|Princess|Sheikh|Judge|Secretary-General|General)\.?\s+"
@@ -88,7 +89,8 @@ def names_new_person(sentences: Iterable[str], question: str) -> bool:
 # "What is the name of the field", "what is the plan called", "in which city": a proper name is asked, and
 # for a place, neither a country nor a body ("the Indian Ocean Commission") is one
 _NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
-                     r"\bwhat (is|was|are|were) (it|they|this|that|the [\w-]+(?: [\w-]+)?) (called|named)\b",
+                     r"\bwhat (is|was|are|were) (it|they|this|that|the [\w-]+(?: [\w-]+)?) (called|named)\b|"
+                     r"\bwhich (party|parties|faction|factions)\b|\b(does|do|did) [\w\s'’-]{1,40} (name|identify)\W*$",
                      re.IGNORECASE)
 _PLACE_Q = re.compile(r"\b(which|what) (city|town|village|capital|region|province|district|island|port|river)\b",
                       re.IGNORECASE)
@@ -107,12 +109,16 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
     """Some sentence gives a capitalised name that `question` does not (a lone capitalised word that opens a
     sentence may be any word, so it does not count); with `place`, one that is neither a country nor a body."""
     asked = {name_key(w) for w in NAME.findall(question)}
+    countries = {code_of(c) for c in countries_asked(question)}  # "the Fijian Prime Minister" names Fiji
     for sentence in sentences:
         opening = len(sentence) - len(sentence.lstrip())
         for match in NAME_RUN.finditer(sentence):
             run = match.group(0)
             parts = [name_key(w) for w in re.split(r"[ -]", run)]
             if (match.start() == opening and len(parts) == 1) or not set(parts) - asked - _CAPS:
+                continue
+            named = countries_asked(run)
+            if named and {code_of(c) for c in named} <= countries:
                 continue
             if place and (countries_asked(run) or parts[-1] in _BODY_WORDS):
                 continue

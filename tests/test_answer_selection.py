@@ -140,3 +140,24 @@ def test_what_the_speech_is_about_is_answered_from_its_heading(assistant) -> Non
     answer = assistant.ask("What is the speech about?")
     assert [c.paragraph for c in answer.citations] == [0]
     assert "Transnational Organized Crime" in answer.answer
+
+
+@pytest.mark.parametrize(("question", "office"), [
+    ("What is the name of the Fijian Prime Minister whom the statement congratulates?", True),
+    ("Who will preside over the special session against corruption?", True),
+    ("Who chairs the ministerial committee?", True),
+    ("What is the name of the offshore field?", False),
+    ("Who will benefit from the fund?", False),
+])
+def test_questions_about_who_holds_an_office_need_a_person(question: str, office: bool) -> None:
+    from rag.answerability import asks_office_holder
+
+    assert asks_office_holder(question) is office
+
+
+def test_a_country_the_question_names_by_its_demonym_is_no_new_name() -> None:
+    from rag.answerability import names_new_proper
+
+    question = "What is the name of the offshore field where the Ghanaian company found gas?"
+    assert not names_new_proper(["We thank the people of Ghana for the discovery of gas offshore."], question)
+    assert names_new_proper(["We thank Ghana for the discovery of gas in the Jubilee field."], question)
