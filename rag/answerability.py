@@ -441,3 +441,37 @@ def paragraph_references(question: str) -> list[str]:
     """The printed paragraph labels a question cites: "operative paragraph 4" -> ["4"],
     "paragraph 11 (b)" -> ["11(b)"]."""
     return [f"{n}({item.lower()})" if item else n for n, item in _PARAGRAPH_REF.findall(question)]
+
+
+# "Did New Zealand win its seat?", "Has Congress approved the bill?": whether something happened to or was done
+# by someone the question names. The text must report that doing (the verb, in any of its forms); a statement
+# made before the vote or the debate cannot say how it went.
+_HAPPENED_Q = re.compile(r"^\s*(?i:and |so |but )?(?i:did|has|have|had|will)\s+"
+                         r"(?P<who>(?:(?:[A-Z][\w'’.-]*|of|the|and)\s+)+)(?P<verb>[a-z]+)\b")
+# verbs that ask what the text says, not whether something happened ("Did he mention ...?")
+_SAYING = frozenset(stem(w) for w in (
+    "say", "said", "mention", "refer", "speak", "talk", "address", "discuss", "cite", "name", "note", "raise",
+    "describe", "call", "urge", "ask", "stress", "highlight", "express", "welcome", "thank", "support", "propose",
+    "suggest", "recall", "acknowledge", "recognize", "recognise", "see", "think", "believe", "consider"))
+# irregular forms, so that "win" meets "won"
+_FORMS = {"win": "won", "give": "gave given", "take": "took taken", "make": "made", "hold": "held", "meet": "met",
+          "lose": "lost", "send": "sent", "pay": "paid", "build": "built", "lead": "led", "fight": "fought",
+          "bring": "brought", "buy": "bought", "sell": "sold", "keep": "kept", "leave": "left", "begin": "began begun",
+          "become": "became", "grow": "grew grown", "fall": "fell fallen", "break": "broke broken",
+          "choose": "chose chosen", "come": "came", "go": "went gone", "find": "found", "get": "got gotten",
+          "rise": "rose risen", "run": "ran", "set": "set", "put": "put", "cut": "cut", "spend": "spent",
+          "write": "wrote written", "draw": "drew drawn", "know": "knew known", "see": "saw seen"}
+
+
+def happened_unreported(question: str, sentences: Iterable[str]) -> str | None:
+    """The verb of a "did X <verb> ...?" question when no sentence uses it in any form: the text does not
+    report that X did so (None when the question is of another kind or asks what the text says)."""
+    match = _HAPPENED_Q.match(question)
+    if match is None or not any(w[:1].isupper() for w in match.group("who").split()):
+        return None
+    verb = match.group("verb").lower()
+    if stem(verb) in _SAYING or len(verb) < 3:
+        return None
+    forms = {stem(verb), *(stem(f) for f in _FORMS.get(verb, "").split())}
+    said = {stem(w) for s in sentences for w in words(s.lower())}
+    return None if any(_kin(f, w) for f in forms for w in said) else verb

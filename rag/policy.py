@@ -28,6 +28,7 @@ from rag.answerability import (
     asks_country,
     asks_office_holder,
     asks_proper_name,
+    happened_unreported,
     missing_names,
     names_new_person,
     names_new_proper,
@@ -146,6 +147,9 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
         return f"not_reported: document {reference}"
     if unfound_quotes(query.original, sentences):
         return "quote_not_found"
+    undone = happened_unreported(query.original, sentences)
+    if undone is not None:
+        return f"not_in_text: {undone}"
     attribute = absent_attribute(query.original, set(vocabulary))
     return f"not_in_text: {attribute}" if attribute else None
 

@@ -161,3 +161,19 @@ def test_a_country_the_question_names_by_its_demonym_is_no_new_name() -> None:
     question = "What is the name of the offshore field where the Ghanaian company found gas?"
     assert not names_new_proper(["We thank the people of Ghana for the discovery of gas offshore."], question)
     assert names_new_proper(["We thank Ghana for the discovery of gas in the Jubilee field."], question)
+
+
+@pytest.mark.parametrize(("question", "verb"), [
+    ("Did New Zealand win its Security Council seat in the 16 October election?", "win"),
+    ("Did Congress approve the bill to bring forward the elections?", "approve"),
+    ("Has Congress submitted the bill?", None),  # the text reports the submission
+    ("Did the Council meet in October?", None),  # "met"
+    ("Did New Zealand mention the election?", None),  # asks what the text says
+    ("Does the statement see a trade-off?", None),
+])
+def test_whether_something_happened_needs_the_text_to_report_it(question: str, verb: str | None) -> None:
+    from rag.answerability import happened_unreported
+
+    sentences = ["In 18 days' time, the membership will decide who will be on the Council; the Council met in May.",
+                 "We have submitted to the Congress a bill on constitutional reform."]
+    assert happened_unreported(question, sentences) == verb
