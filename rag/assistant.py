@@ -361,7 +361,7 @@ class Assistant:
         return draft
 
 
-UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session"])
+UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session", "vote"])
 
 
 def _retrieved(hits: Sequence[ParagraphHit], draft: Draft) -> tuple[tuple[str, int, float], ...]:

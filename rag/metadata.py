@@ -26,6 +26,10 @@ _CAPACITY = re.compile(r"\b(in my capacity as|I (speak|stand|come|address you|am
 _ORDINAL = (r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|"
             r"\w+tieth|(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-\w+|\d+(st|nd|rd|th))")
 _SESSION = re.compile(rf"\b{_ORDINAL} (regular |special |emergency )?session\b", re.IGNORECASE)
+# a resolution's own adoption line: "Adopted unanimously at the 1885th meeting.", "Adopted at the 539th meeting by
+# 8 votes to none, with 3 abstentions (...)"
+_VOTE = re.compile(r"\badopted\b[^.]*?\b(unanimously|without (a )?vote|by consensus|by acclamation|\d+ votes?|"
+                   r"(\w+ )?votes? to|abstentions?)\b", re.IGNORECASE)
 
 
 def metadata_draft(query: Query, document: Document) -> Draft | None:
@@ -104,6 +108,8 @@ def _text_field(field: MetadataField, document: Document) -> Callable[[str], boo
         return lambda s: bool(_CAPACITY.search(s))
     if field == "session":
         return lambda s: bool(_SESSION.search(s))
+    if field == "vote":
+        return lambda s: bool(_VOTE.search(s))
     if field == "country":
         name = document_country(document)
         if not name:

@@ -16,7 +16,7 @@ from index.text import MARKER, NAME, names_in, strip_markers, tokenize
 from rag.answerability import DOCUMENT_NUMBER, Expect, expected_type
 
 Role = Literal["user", "assistant"]
-MetadataField = Literal["speaker", "date", "venue", "title", "country", "session"]
+MetadataField = Literal["speaker", "date", "venue", "title", "country", "session", "vote"]
 
 _LIST = re.compile(
     r"\b(what are|which are|list|enumerate|all the|which (\w+ )?(kinds|types|agencies|organi[sz]ations|bodies|"
@@ -62,6 +62,11 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)|"
                        r"\b(deliver\w*|given|made|held|adopted)\b.*\b(on|in) (what|which) (date|day|year)\b",
+                       re.IGNORECASE),
+    # "What was the vote on this resolution?", "How was it adopted?", "Who abstained?"
+    "vote": re.compile(r"\b(what|how) (was|were) the (vote|voting|votes)\b|\bhow (was|were) (it|this|the) (\w+ )?"
+                       r"(adopted|voted|passed)\b|\b(who|which (\w+ )?(members?|countries|states)) (abstained|voted)\b|"
+                       r"\bhow many (votes|abstentions|members voted)\b|\bunanimously\b|\bby what (vote|majority)\b",
                        re.IGNORECASE),
     "session": re.compile(r"\b(at|in|during|for) (which|what) session\b|^\s*which session\b", re.IGNORECASE),
     "venue": re.compile(r"\b(where|(at|in) (which|what))\b.*\b(deliver\w*|given|made|held|spoke|speak|give|take "

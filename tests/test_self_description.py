@@ -237,3 +237,14 @@ def test_a_question_naming_a_document_by_number_asks_about_that_document(questio
 
 def test_the_date_of_something_is_a_time_question() -> None:
     assert analyse("What is the date of the Yamoussoukro IV Accord?").expect == "time"
+
+
+def test_the_vote_comes_from_the_resolutions_own_adoption_line() -> None:
+    document = parse_file(RESOLUTION)
+    for question in ("What was the vote on this resolution?", "How was the resolution adopted?"):
+        draft = metadata_draft(analyse(question), document)
+        assert draft is not None and draft.answer == "Adopted unanimously at the 1885th meeting. [1]"
+        assert draft.citations[0].paragraph > 0
+    # resolution 788 prints where and when it was adopted, not how: the text does not say
+    later = parse_file(RESOLUTION.with_name("S_RES_0788_1992_EN_GOLD.txt"))
+    assert metadata_draft(analyse("What was the vote on resolution 788?"), later) is None
