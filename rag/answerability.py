@@ -40,7 +40,8 @@ _NUMBER_WORDS = frozenset([
 ])
 _SYMBOL = re.compile(r"\b[A-Z]+(?:/[\w.()-]+)+|\b(?:resolutions?|paragraphs?|articles?|no\.|session|chapter)\s+"
                      r"[\dIVXLC]+(?:\s*\(\w+\))?", re.IGNORECASE)
-_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
+_DATE = re.compile(r"\b((\d{1,2}(st|nd|rd|th)?( (and|to|-) \d{1,2}(st|nd|rd|th)?)? )?(january|february|march|april|may|"
+                   r"june|july|august|september|october|november|december)|1[6-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
                    r"november|december|today|this year|last year|next year|yesterday|tomorrow|"
                    r"(a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\d+) (days?|weeks?|months?|"
                    r"years?|decades?) ago|(last|next|this|earlier this|later this) (week|month|morning|summer|"

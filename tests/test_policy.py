@@ -217,3 +217,11 @@ def test_a_sentence_holds_a_quantity_answer_only_with_a_number_of_what_is_counte
                                         "forty-first in terms of gross domestic product (GDP).", question)
     assert holds_answer("quantity", "Those decisions included 28 stimulus packages, to the tune of $14.6 billion, or "
                                     "4.44 per cent of our GDP, to keep our economy afloat.", question)
+
+
+def test_a_date_starts_at_its_day_so_the_window_counts_from_there() -> None:
+    sentence = ("Peru is organizing the first conference on the wildlife trade in the Americas, to be held in Lima on "
+                "3 and 4 October, in order to generate commitments.")
+    assert tied_date(sentence, {"conferenc", "wildlif", "trad"}, {"conferenc", "wildlif", "trad"}, window=12)
+    assert not tied_date("The trade grew strongly in the Americas over many years and decades, and then, in the end, "
+                         "in October, it stopped.", {"trad"}, {"trad"}, window=12)
