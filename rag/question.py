@@ -79,7 +79,8 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                         r"position|rank|office)\b|\btitle of the (statement|speech|remarks)\b|\bwhat (is|was) the "
                         r"(statement|speech) (called|titled)|\bwhat (is|was) the (statement|speech|remarks|address) "
                         r"about\b|\b(topic|subject|theme) of the (open )?(debate|meeting|statement|speech|remarks)|"
-                        r"\bnumber of (this|the) (resolution|document|decision)|\bin what capacity\b",
+                        r"\bnumber of (this|the) (resolution|document|decision)|\bin what capacity\b|"
+                        r"\b(what|which) (office|position|title|post|rank) (does|did|do) (the )?(speaker|ambassador|he|she)\b",
                         re.IGNORECASE),
 }
 
@@ -134,7 +135,7 @@ _ABOUT_DOCUMENT = frozenset(tokenize(
     "speaking give gave took take place statement speech remarks address resolution document text adopt adopted "
     "meeting session number title titled called topic subject theme about author speaker ambassador name body "
     "forum organ venue occasion event debate open position rank office wrote write vote voted country nation "
-    "government state behalf general assembly security council capacity address addressing delivering being "
+    "government state behalf general assembly security council capacity address addressing delivering being hold "
     "its this"))
 _THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (statement|speech|remarks|address|"
                             r"resolution|document|text|speaker|meeting|session|debate)\b|\b(was|is) it\b",

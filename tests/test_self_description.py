@@ -248,3 +248,10 @@ def test_the_vote_comes_from_the_resolutions_own_adoption_line() -> None:
     # resolution 788 prints where and when it was adopted, not how: the text does not say
     later = parse_file(RESOLUTION.with_name("S_RES_0788_1992_EN_GOLD.txt"))
     assert metadata_draft(analyse("What was the vote on resolution 788?"), later) is None
+
+
+def test_the_office_the_speaker_says_he_holds_is_read_from_his_own_words() -> None:
+    query = analyse("What office does the speaker of Peru's statement say he holds?")
+    assert query.metadata == "title"
+    draft = metadata_draft(query, statement("PER_74_2019"))
+    assert draft is not None and "in my capacity as President of Peru" in draft.answer
