@@ -80,7 +80,8 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                         r"(statement|speech) (called|titled)|\bwhat (is|was) the (statement|speech|remarks|address) "
                         r"about\b|\b(topic|subject|theme) of the (open )?(debate|meeting|statement|speech|remarks)|"
                         r"\bnumber of (this|the) (resolution|document|decision)|\bin what capacity\b|"
-                        r"\b(what|which) (office|position|title|post|rank) (does|did|do) (the )?(speaker|ambassador|he|she)\b",
+                        r"\b(what|which) (office|position|title|post|rank) (does|did|do) (the )?"
+                        r"(speaker|ambassador|he|she)\b",
                         re.IGNORECASE),
 }
 
