@@ -52,7 +52,7 @@ _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups)\b",
                        re.IGNORECASE)
 # "when" must open the question: "... when the UN assists member states" asks for no time
-_TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what year|which year|what date|which date|since when|"
+_TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what years?|which years?|what date|which date|since when|"
                      r"how long ago|(what|which) (day|month)|the date (of|on|when))\b", re.IGNORECASE)
 _CARDINAL = re.compile(
     r"\b\d[\d,.]*\b(?!st|nd|rd|th)(?!\s+(years?|decades?|months?|days?)\b)|\b(one|two|three|four|five|six|seven|"
@@ -189,7 +189,7 @@ def _is_count(token: str, head: set[str]) -> bool:
 
 
 _YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
-ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.IGNORECASE)
+ASKS_YEAR = re.compile(r"\b(what|which) years?\b", re.IGNORECASE)
 
 
 def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset(),

@@ -255,3 +255,7 @@ def test_the_office_the_speaker_says_he_holds_is_read_from_his_own_words() -> No
     assert query.metadata == "title"
     draft = metadata_draft(query, statement("PER_74_2019"))
     assert draft is not None and "in my capacity as President of Peru" in draft.answer
+
+
+def test_which_years_asks_for_a_time() -> None:
+    assert analyse("For which years is Poland seeking a seat on the Security Council?").expect == "time"
