@@ -18,7 +18,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.model import Document
 from index.sentences import split_sentences
@@ -198,6 +198,8 @@ class ExtractiveGenerator:
         chosen, reading = self._choose(query, body, documents)
         if not chosen:
             return abstain()
+        antecedent = _antecedent(chosen, reading, documents, body)
+        chosen = [antecedent, *chosen] if antecedent is not None else chosen
         brought = _announced_items(chosen, documents, _said(query))
         return number_citations([c.selected for c in chosen] + brought, documents, reading)
 
@@ -431,6 +433,24 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
         else:
             break
     return kept
+
+
+def _antecedent(chosen: list[Scored], reading: bool, documents: DocumentLookup,
+                hits: Sequence[ParagraphHit]) -> Scored | None:
+    """The previous paragraph's last sentence, when the answer would open on the first sentence of its
+    paragraph and that sentence leans on what came before ("He understood the Charter was imperfect."):
+    placed first, so the answer does not open on a reference it cannot resolve."""
+    keys = list(dict.fromkeys(_paragraph(c) for c in chosen))
+    first_key = min(keys) if reading else max(keys, key=lambda k: next(c.selected.hit.score for c in chosen
+                                                                        if _paragraph(c) == k))
+    opener = min((c for c in chosen if _paragraph(c) == first_key), key=lambda c: c.selected.start)
+    if not _leans(opener) or _sentence_before(opener) is not None:
+        return None
+    before = _pointed(opener, documents, hits)
+    if before is None or _leans(before) or before.selected.hit.paragraph >= opener.selected.hit.paragraph:
+        return None
+    hit = replace(before.selected.hit, score=max(before.selected.hit.score, opener.selected.hit.score + 1e-6))
+    return replace(before, selected=replace(before.selected, hit=hit))
 
 
 def _rest_of_paragraph(chosen: list[Scored], query: Query, said: list[frozenset[str]]) -> list[Scored]:

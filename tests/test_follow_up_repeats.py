@@ -277,3 +277,15 @@ def test_a_cause_question_brings_the_sentence_that_states_the_cause() -> None:
     answer = ExtractiveGenerator().generate(analyse("What is driving the unusual migration of children to the North?"),
                                             hits, lambda doc_id: document).answer
     assert "result of the violence" in answer
+
+
+def test_an_answer_opening_a_paragraph_with_a_pronoun_brings_the_previous_paragraphs_last_sentence() -> None:
+    text = ("New Zealand took part in the San Francisco Conference of 1945.\n"
+            "Our delegation was led by Prime Minister Peter Fraser.\n"
+            "He understood that the Charter of the Organization was imperfect, and he signed it all the same.\n")
+    document = parse_text(text, "nzl")
+    hits = [ParagraphHit("nzl", 3, document.paragraph(3).text, 1.0, 0.6, 0.5)]
+    draft = ExtractiveGenerator().generate(analyse("What did the Prime Minister understand about the Charter?"),
+                                           hits, lambda doc_id: document)
+    assert draft.answer.startswith("Our delegation was led by Prime Minister Peter Fraser. [1] He understood")
+    assert [c.paragraph for c in draft.citations] == [2, 3]
