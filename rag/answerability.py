@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from index.countries import code_of, countries_asked, countries_named, names_country
+from index.countries import code_of, countries_asked, countries_named, demonym_country, names_country
 from index.sentences import split_sentences
 from index.text import COMMON_CAPS, NAME, NAME_RUN, acronyms_spelled_out, name_key, names_in, stem, tokenize, words
 
@@ -99,6 +99,9 @@ _BODY_WORDS = frozenset(["commission", "council", "committee", "organization", "
                          "assembly", "conference", "court", "bank", "fund", "agency", "programme", "program", "office",
                          "group", "forum", "summit", "initiative", "declaration", "agenda", "treaty", "convention"])
 _CAPS = frozenset(w.lower() for w in COMMON_CAPS)
+# words UN texts capitalise without naming anything ("Governments", "Member States", "the Organization")
+_GENERIC_CAPS = frozenset(["government", "governments", "member", "members", "state", "states", "organization",
+                           "organisation", "secretariat", "charter", "heads", "head", "member-states"])
 
 
 def asks_proper_name(question: str) -> Literal["name", "place"] | None:
@@ -116,10 +119,10 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
         for match in NAME_RUN.finditer(sentence):
             run = match.group(0)
             parts = [name_key(w) for w in re.split(r"[ -]", run)]
-            if (match.start() == opening and len(parts) == 1) or not set(parts) - asked - _CAPS:
+            if (match.start() == opening and len(parts) == 1) or not set(parts) - asked - _CAPS - _GENERIC_CAPS:
                 continue
-            named = countries_asked(run)
-            if named and {code_of(c) for c in named} <= countries:
+            alone = code_of(run) or code_of(demonym_country(run) or "")  # the run is a country, nothing more
+            if alone is not None and alone in countries:
                 continue
             if place and (countries_asked(run) or parts[-1] in _BODY_WORDS):
                 continue

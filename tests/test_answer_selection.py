@@ -177,3 +177,12 @@ def test_whether_something_happened_needs_the_text_to_report_it(question: str, v
     sentences = ["In 18 days' time, the membership will decide who will be on the Council; the Council met in May.",
                  "We have submitted to the Congress a bill on constitutional reform."]
     assert happened_unreported(question, sentences) == verb
+
+
+def test_capitalised_common_nouns_of_un_texts_are_no_names_but_an_organisation_with_a_country_in_it_is() -> None:
+    from rag.answerability import names_new_proper
+
+    question = "Which Polish humanitarian organizations does the President name?"
+    assert not names_new_proper(["Poland works with international institutions, Governments and Member States, "
+                                 "and with Polish humanitarian organizations."], question)
+    assert names_new_proper(["We thank Polish Humanitarian Action for its work."], question)
