@@ -24,7 +24,7 @@ from rag.answerability import paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, Timed, abstain, stream_words
 from rag.metadata import metadata_draft
-from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, profile
+from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, names_held, profile
 from rag.question import Query, Turn, analyse, is_injection, without_demonym, without_name
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
 from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
@@ -332,7 +332,22 @@ class Assistant:
             return
         draft = generator.generate(query, hits, self.retriever.get_document)
         reason = after_generation(query, draft, self.policy)
+        if reason is not None and not draft.abstained and reason.startswith(("needs_date", "needs_quantity")):
+            draft, reason = self._runner_up(query, hits, generator, profiles, draft, reason)
         yield from stream_words(abstain(reason) if reason else draft)
+
+    def _runner_up(self, query: Query, hits: list[ParagraphHit], generator: Generator, profiles: list[Profile],
+                   draft: Draft, reason: str) -> tuple[Draft, str | None]:
+        """The best passage lacks the date or the number tied to what is asked: one of the next passages
+        that has it, and holds every name the question gives, answers instead."""
+        cited = {(c.doc_id, c.paragraph) for c in draft.citations}
+        body = [h for h in hits if h.paragraph != 0][:RETRY_DEPTH]
+        for hit in (h for h in body if (h.doc_id, h.paragraph) not in cited):
+            other = generator.generate(query, [hit], self.retriever.get_document)
+            if (not other.abstained and after_generation(query, other, self.policy) is None
+                    and names_held(query, other, profiles)):
+                return other, None
+        return draft, reason
 
     def _profile(self, doc_id: str) -> Profile:
         """What a document says about itself (vocabulary, own names), kept per document version."""
@@ -362,6 +377,7 @@ class Assistant:
 
 
 UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session", "vote"])
+RETRY_DEPTH = 3  # retrieved passages that may answer a date or quantity question the best one cannot
 
 
 def _retrieved(hits: Sequence[ParagraphHit], draft: Draft) -> tuple[tuple[str, int, float], ...]:

@@ -191,3 +191,14 @@ def _weak_match(body: Sequence[ParagraphHit], policy: AnswerPolicy) -> bool:
     top = body[:3]
     dense = max((h.dense for h in top), default=0.0)
     return dense < policy.weak_dense and max((h.lexical for h in top), default=0.0) < policy.weak_words
+
+
+def names_held(query: Query, draft: Draft, profiles: Sequence[Profile]) -> bool:
+    """Every name the question gives, beyond the documents' own (their speaker, their country, the names
+    they use throughout), stands in the draft's quotes: a passage answers only about what was asked ("the
+    Yamoussoukro IV Accord of 30 October 1991" for the date of that accord, not another date)."""
+    own = frozenset().union(*(p.identity for p in profiles)) if profiles else frozenset()
+    own |= {name_key(w) for p in profiles if p.country for w in p.country.split()}
+    quoted = {name_key(w) for c in draft.citations for w in re.findall(r"[\w'’-]+", c.quote)}
+    wanted = {name_key(w) for name in names_in(query.original) for w in name.split()} - own
+    return wanted <= quoted

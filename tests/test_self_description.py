@@ -259,3 +259,18 @@ def test_the_office_the_speaker_says_he_holds_is_read_from_his_own_words() -> No
 
 def test_which_years_asks_for_a_time() -> None:
     assert analyse("For which years is Poland seeking a seat on the Security Council?").expect == "time"
+
+
+def test_a_date_question_the_best_passage_cannot_date_is_answered_by_a_runner_up_naming_what_is_asked(
+        tmp_path: Path, embedder) -> None:
+    from index.chroma import open_store
+    from index.ingest import Ingestor
+    from rag.assistant import build_assistant
+    from rag.settings import Settings
+
+    Ingestor(open_store(tmp_path), embedder).ingest_paths([RESOLUTION.with_name("S_RES_0788_1992_EN_GOLD.txt")])
+    assistant = build_assistant(Settings(index_dir=tmp_path))
+    answer = assistant.ask("What is the date of the Yamoussoukro IV Accord?")
+    assert not answer.abstained and "Yamoussoukro IV Accord of 30 October 1991" in answer.answer
+    # a runner-up must name what is asked: no passage dates an accord the text never names
+    assert assistant.ask("What is the date of the Lomé Peace Accord?").abstained
