@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
+
+import pytest
 
 from index.model import Document, Paragraph
 from rag.answer import Answer, Citation
@@ -131,3 +134,22 @@ def test_markdown_export_has_questions_answers_citations_and_quotes() -> None:
     assert "## 1. What about Haiti?\n\nHaiti suffers from weapons influx. [1]\n" in md
     assert f"[1] {TITLE} (`{DOC}`), ¶3, score 0.90\n\n> Haiti suffers from weapons influx.\n" in md
     assert "## 2. Empty?\n\n*Error: The question is empty*" in md
+
+
+@pytest.mark.parametrize(("reason", "says"), [
+    ("not_in_text: Iran", "the text never mentions \u201cIran\u201d (not_in_text: Iran)"),
+    ("metadata_unknown: vote", "the text does not say how it was voted (metadata_unknown: vote)"),
+    ("needs_quantity: peacekeeper", "no passage gives a number for \u201cpeacekeeper\u201d"),
+    ("needs_quantity", "no passage gives a number for what is asked (needs_quantity)"),
+    ("not_reported: document 264", "the text does not say what document 264 decided or said"),
+    ("something_new", "the text does not answer it (something_new)"),
+])
+def test_every_abstention_reason_reads_as_a_sentence_with_its_code(reason: str, says: str) -> None:
+    assert says in render.why_abstained(reason)
+
+
+def test_the_sources_panel_says_why_the_assistant_abstained() -> None:
+    a = replace(answer(text="The statement does not address this question.", abstained=True),
+                abstain_reason="not_in_text: Iran")
+    out = render.sources_html(a, 0)
+    assert "Why: the text never mentions \u201cIran\u201d (not_in_text: Iran)" in out

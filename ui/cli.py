@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import IndexMissingError, InputError, SpeechQAError
+from ui.render import why_abstained
 
 Handler = Callable[[argparse.Namespace], int]
 EXTRA_COMMANDS: list[Callable[[Any], None]] = []  # other ui modules register their subcommands here
@@ -145,6 +146,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def format_answer(answer: Any) -> str:
     lines = [f"Scope: {answer.scope.describe()}", ""] if getattr(answer, "scope", None) is not None else []
     lines.append(answer.answer)
+    if answer.abstained and getattr(answer, "abstain_reason", None):
+        lines.append(f"Why: {why_abstained(answer.abstain_reason)}")
     if answer.citations:
         lines.append("")
         for i, c in enumerate(answer.citations, start=1):

@@ -144,7 +144,8 @@ def sources_html(answer: Answer | None, turn: int) -> str:
         return _section(SOURCES, note(NO_ANSWER_YET))
     scope = note(f"Scope: {answer.scope.describe()}", "sqa-scope") if answer.scope is not None else ""
     if answer.abstained or not answer.citations:
-        return _section(SOURCES, scope + note(NOTHING_FOUND, "sqa-nothing"))
+        why = note(f"Why: {why_abstained(answer.abstain_reason)}", "sqa-why") if answer.abstain_reason else ""
+        return _section(SOURCES, scope + note(NOTHING_FOUND, "sqa-nothing") + why)
     ranked = sorted(enumerate(answer.citations, start=1), key=lambda item: -item[1].score)
     items = "".join(_source_item(c, n, turn) for n, c in ranked)
     return _section(SOURCES, f'{scope}<ol class="sqa-sources">{items}</ol>')
@@ -157,6 +158,38 @@ def _source_item(c: Citation, n: int, turn: int) -> str:
             f'<span class="sqa-score" title="relevance, higher is better">score {c.score:.2f}'
             f'<span class="sqa-bar"><span style="width:{width:.0f}%"></span></span></span>'
             f'<blockquote>{html.escape(c.quote)}</blockquote></li>')
+
+
+_WHY = {
+    "low_relevance": "no passage comes close to the question",
+    "weak_match": "no passage matches the question, in meaning or in words",
+    "not_in_text": "the text never mentions {}",
+    "not_reported": "the text does not report what {} said",
+    "quote_not_found": "the text does not contain the quoted words",
+    "needs_quantity": "no passage gives a number for {}",
+    "needs_date": "no passage gives a date for what is asked",
+    "needs_country": "no passage names the country asked for",
+    "needs_name": "no passage gives the name asked for",
+    "injection": "the question asks to set the text or these instructions aside",
+    "scope_empty": "no indexed statement matches the scope",
+}
+_UNKNOWN = {"speaker": "who spoke", "date": "when it was delivered or adopted", "session": "at which session",
+            "vote": "how it was voted"}
+
+
+def why_abstained(reason: str) -> str:
+    """A reader's account of an `abstain_reason` ("not_in_text: Iran"), with the code itself in brackets."""
+    code, _, detail = reason.partition(": ")
+    if code == "metadata_unknown":
+        text = f"the text does not say {_UNKNOWN.get(detail, detail)}"
+    elif code == "not_reported" and detail.startswith("document "):
+        text = f"the text does not say what {detail} decided or said"
+    elif code in _WHY:
+        template = _WHY[code]
+        text = template.format(f"\u201c{detail}\u201d" if detail else "what is asked") if "{}" in template else template
+    else:
+        text = "the text does not answer it"
+    return f"{text} ({reason})"
 
 
 def note(text: str, css: str = "sqa-note") -> str:

@@ -36,6 +36,7 @@ CSS = """
 .sqa-cite:hover { text-decoration: underline; }
 .sqa-error { color: var(--sqa-error); }
 .sqa-note, .sqa-nothing { color: var(--sqa-muted); font-style: italic; }
+.sqa-why { color: var(--sqa-muted); }
 .sqa-citation { border-left: 4px solid var(--sqa-accent); padding: 6px 12px; background: var(--sqa-soft); }
 .sqa-citation-head { font-size: 0.95em; margin-bottom: 4px; }
 .sqa-citation mark, .sqa-reading mark { background: #fde68a; color: #1c1917; padding: 0 1px; }
