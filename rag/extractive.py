@@ -377,7 +377,8 @@ def _announced_items(chosen: list[Scored], documents: DocumentLookup, said: list
         if last.end < len(hit.text.rstrip()):
             continue
         if not hit.text.rstrip().endswith(":"):  # "... he said, on 25 September 1974," and what he said
-            after = _pointed(Scored(last, hit.score, frozenset()), documents, [])
+            ending = Scored(last, hit.score, frozenset())
+            after = _pointed(ending, documents, []) if _runs_on(ending, documents) else None
             items += [after.selected] if after is not None and not _repeats(after, said) else []
             continue
         following = [p for p in documents(hit.doc_id).paragraphs if p.number > hit.paragraph][:MAX_ITEMS]
@@ -478,8 +479,6 @@ def _with_reason(chosen: list[Scored]) -> list[Scored]:
     if neighbour is None or any(c.selected == neighbour.selected for c in chosen):
         return chosen
     return [*chosen, neighbour]
-
-
 
 
 def _pointed(sentence: Scored, documents: DocumentLookup, hits: Sequence[ParagraphHit],
