@@ -99,6 +99,13 @@ _BODY_WORDS = frozenset(["commission", "council", "committee", "organization", "
                          "assembly", "conference", "court", "bank", "fund", "agency", "programme", "program", "office",
                          "group", "forum", "summit", "initiative", "declaration", "agenda", "treaty", "convention"])
 _CAPS = frozenset(w.lower() for w in COMMON_CAPS)
+# continents and world regions: never a place inside a country
+_WORLD_REGIONS = frozenset(["Africa", "Asia", "Europe", "America", "Americas", "North America", "South America",
+                            "Latin America", "Central America", "Oceania", "Antarctica", "Caribbean", "Pacific",
+                            "Middle East", "Sahel", "Arctic", "Atlantic", "Indian Ocean", "Mediterranean",
+                            "West Africa", "East Africa", "Southern Africa", "North Africa", "Central Asia",
+                            "South Asia", "South-East Asia", "Southeast Asia", "East Asia", "Eastern Europe",
+                            "Western Europe", "Balkans", "Horn of Africa", "Great Lakes"])
 # words UN texts capitalise without naming anything ("Governments", "Member States", "the Organization")
 _GENERIC_CAPS = frozenset(["government", "governments", "member", "members", "state", "states", "organization",
                            "organisation", "secretariat", "charter", "heads", "head", "member-states"])
@@ -124,8 +131,8 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
             alone = code_of(run) or code_of(demonym_country(run) or "")  # the run is a country, nothing more
             if alone is not None and alone in countries:
                 continue
-            if place and (countries_asked(run) or parts[-1] in _BODY_WORDS):
-                continue
+            if place and (countries_asked(run) or parts[-1] in _BODY_WORDS or (countries and run in _WORLD_REGIONS)):
+                continue  # a place in a country the question names is no continent ("Which region of Ghana ...?")
             return True
     return False
 

@@ -186,3 +186,13 @@ def test_capitalised_common_nouns_of_un_texts_are_no_names_but_an_organisation_w
     assert not names_new_proper(["Poland works with international institutions, Governments and Member States, "
                                  "and with Polish humanitarian organizations."], question)
     assert names_new_proper(["We thank Polish Humanitarian Action for its work."], question)
+
+
+def test_a_place_inside_a_country_the_question_names_is_no_continent() -> None:
+    from rag.answerability import names_new_proper
+
+    sentence = ["In the world, Africa has the highest rates of child marriage."]
+    assert not names_new_proper(sentence, "Which region of Ghana has the highest rate of child marriage?", place=True)
+    assert names_new_proper(sentence, "Which region has the highest rate of child marriage?", place=True)
+    assert names_new_proper(["In Ghana, the Northern Region has the highest rate."],
+                            "Which region of Ghana has the highest rate of child marriage?", place=True)
