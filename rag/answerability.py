@@ -108,7 +108,7 @@ _WORLD_REGIONS = frozenset(["Africa", "Asia", "Europe", "America", "Americas", "
                             "Western Europe", "Balkans", "Horn of Africa", "Great Lakes"])
 # words UN texts capitalise without naming anything ("Governments", "Member States", "the Organization")
 _GENERIC_CAPS = frozenset(["government", "governments", "member", "members", "state", "states", "organization",
-                           "organisation", "secretariat", "charter", "heads", "head", "member-states"])
+                           "organisation", "secretariat", "charter", "heads", "head"])
 
 
 def asks_proper_name(question: str) -> Literal["name", "place"] | None:
@@ -470,8 +470,8 @@ _FORMS = {"win": "won", "give": "gave given", "take": "took taken", "make": "mad
           "bring": "brought", "buy": "bought", "sell": "sold", "keep": "kept", "leave": "left", "begin": "began begun",
           "become": "became", "grow": "grew grown", "fall": "fell fallen", "break": "broke broken",
           "choose": "chose chosen", "come": "came", "go": "went gone", "find": "found", "get": "got gotten",
-          "rise": "rose risen", "run": "ran", "set": "set", "put": "put", "cut": "cut", "spend": "spent",
-          "write": "wrote written", "draw": "drew drawn", "know": "knew known", "see": "saw seen"}
+          "rise": "rose risen", "run": "ran", "spend": "spent", "write": "wrote written", "draw": "drew drawn",
+          "know": "knew known"}
 
 
 def happened_unreported(question: str, sentences: Iterable[str]) -> str | None:

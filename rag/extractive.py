@@ -419,10 +419,7 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
     for _ in range(MAX_FOCUSED):
         if not kept:
             break
-        keys = list(dict.fromkeys(_paragraph(c) for c in kept))
-        first_key = min(keys) if reading else max(keys, key=lambda k: next(c.selected.hit.score for c in kept
-                                                                            if _paragraph(c) == k))
-        opener = min((c for c in kept if _paragraph(c) == first_key), key=lambda c: c.selected.start)
+        opener = _opener(kept, reading)
         if not _leans(opener):
             break
         before = _sentence_before(opener)
@@ -436,15 +433,21 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
     return kept
 
 
+def _opener(chosen: list[Scored], reading: bool) -> Scored:
+    """The sentence the answer will open with: the first, in reading order, of the paragraph that comes first
+    (the earliest one for lists, else the best retrieved; `rag.generate.number_citations`)."""
+    keys = list(dict.fromkeys(_paragraph(c) for c in chosen))
+    first_key = min(keys) if reading else max(keys, key=lambda k: next(c.selected.hit.score for c in chosen
+                                                                        if _paragraph(c) == k))
+    return min((c for c in chosen if _paragraph(c) == first_key), key=lambda c: c.selected.start)
+
+
 def _antecedent(chosen: list[Scored], reading: bool, documents: DocumentLookup,
                 hits: Sequence[ParagraphHit]) -> Scored | None:
     """The previous paragraph's last sentence, when the answer would open on the first sentence of its
     paragraph and that sentence leans on what came before ("He understood the Charter was imperfect."):
     placed first, so the answer does not open on a reference it cannot resolve."""
-    keys = list(dict.fromkeys(_paragraph(c) for c in chosen))
-    first_key = min(keys) if reading else max(keys, key=lambda k: next(c.selected.hit.score for c in chosen
-                                                                        if _paragraph(c) == k))
-    opener = min((c for c in chosen if _paragraph(c) == first_key), key=lambda c: c.selected.start)
+    opener = _opener(chosen, reading)
     if not _leans(opener) or _sentence_before(opener) is not None:
         return None
     before = _pointed(opener, documents, hits)

@@ -49,9 +49,7 @@ def _from_heading(field: MetadataField, document: Document) -> Draft | None:
     value = getattr(document, field, None) if field in ("speaker", "date", "venue", "title") else None
     if not value or not document.heading:
         return None
-    lines = [line for line in document.heading.splitlines() if line.strip()]
-    at = next((i for i, line in enumerate(lines) if _mentions(line, value, field)), 0)
-    quote = _whole_line(document.heading, at)
+    quote = _whole_line(document.heading, lambda line: _mentions(line, value, field))
     heading = f"\u201c{' '.join(quote.split())}\u201d"
     if field == "title" or (field == "date" and _written_date(quote, value)):
         answer = heading  # the line says it in the text's own words
@@ -61,12 +59,12 @@ def _from_heading(field: MetadataField, document: Document) -> Draft | None:
     return Draft(answer + " [1]", (citation,), False)
 
 
-def _whole_line(heading: str, at: int) -> str:
-    """Heading line `at` with the lines it runs on from or into: "Adopted by the Security Council at its
-    3138th meeting," / "on 19 November 1992" is one statement over two lines."""
-    spans = [m.span() for m in re.finditer(r"[^\r\n]+", heading)]
+def _whole_line(heading: str, wanted: Callable[[str], bool]) -> str:
+    """The first heading line that is `wanted` (else the first line), with the lines it runs on from or into:
+    "Adopted by the Security Council at its 3138th meeting," / "on 19 November 1992" is one statement."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]*\S[^\r\n]*", heading)]
     lines = [heading[a:b].strip() for a, b in spans]
-    first = last = min(at, len(lines) - 1)
+    first = last = next((i for i, line in enumerate(lines) if wanted(line)), 0)
     while first > 0 and (lines[first - 1].endswith(",") or lines[first][:1].islower()):
         first -= 1
     while last + 1 < len(lines) and (lines[last].endswith(",") or lines[last + 1][:1].islower()):
@@ -81,7 +79,7 @@ def _together(drafts: list[Draft], document: Document) -> Draft:
     if len(parts) == 1:
         return drafts[0]
     heading = document.heading or ""
-    spans = [(heading.index(c.quote), heading.index(c.quote) + len(c.quote)) for d in drafts for c in d.citations]
+    spans = [(start := heading.index(c.quote), start + len(c.quote)) for d in drafts for c in d.citations]
     quote = heading[min(a for a, _ in spans):max(b for _, b in spans)]
     citation = Citation(document.doc_id, document.title, 0, heading, quote, 1.0)
     return Draft("; ".join(parts) + " [1]", (citation,), False)

@@ -1,4 +1,5 @@
-"""A follow-up whose own words point at a sentence already given gets it again; "what else" never does."""
+"""How extractive answers are composed: what a follow-up says again or reads on to, what an opener leans on,
+and where an unfinished sentence or a stated cause is found."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from index.parse import parse_text
 from rag.extractive import ExtractiveGenerator
+from rag.generate import Draft
 from rag.question import Turn, analyse
 from rag.retrieve import ParagraphHit
 
@@ -212,11 +214,15 @@ def test_a_follow_up_asking_which_things_a_sentence_points_back_to_gets_the_sent
     assert "crucial role" not in answer
 
 
+def _draft_from(text: str, number: int, question: str) -> Draft:
+    """The answer to a fresh `question` when paragraph `number` of `text` is the only one retrieved."""
+    document = parse_text(text, "doc")
+    hits = [ParagraphHit("doc", number, document.paragraph(number).text, 1.0, 0.6, 0.5)]
+    return ExtractiveGenerator().generate(analyse(question), hits, lambda doc_id: document)
+
+
 def test_a_fresh_answer_ending_unfinished_brings_what_follows() -> None:
-    document = parse_text(POINTING, "pts")
-    hits = [ParagraphHit("pts", 1, document.paragraph(1).text, 1.0, 0.6, 0.5)]
-    draft = ExtractiveGenerator().generate(analyse("When did he first speak to the Assembly on 25 September 1974?"),
-                                           hits, lambda doc_id: document)
+    draft = _draft_from(POINTING, 1, "When did he first speak to the Assembly on 25 September 1974?")
     assert [c.paragraph for c in draft.citations] == [1, 2]
     assert draft.answer.rstrip().endswith("[2]") and "Our goal is self-reliance" in draft.answer
 
@@ -249,10 +255,7 @@ def test_the_clauses_of_a_resolution_do_not_run_on_into_the_next_one() -> None:
             "Reaffirming the legal responsibility of the United Nations over the Territory,\n"
             "1. Condemns the continued illegal occupation of the Territory;\n"
             "2. Demands the withdrawal of the illegal administration from the Territory;\n")
-    document = parse_text(text, "res")
-    hits = [ParagraphHit("res", 1, document.paragraph(1).text, 1.0, 0.6, 0.5)]
-    draft = ExtractiveGenerator().generate(analyse("Which earlier resolution on the Territory does it recall?"),
-                                           hits, lambda doc_id: document)
+    draft = _draft_from(text, 1, "Which earlier resolution on the Territory does it recall?")
     assert [c.paragraph for c in draft.citations] == [1]
 
 
@@ -272,10 +275,7 @@ def test_a_cause_question_brings_the_sentence_that_states_the_cause() -> None:
     text = ("There has been an unusual migration of children to the North, many unaccompanied by an adult. "
             "This migration is the result of the violence of drug trafficking and of poverty. "
             "We have opened shelters along the border.\n")
-    document = parse_text(text, "hnd")
-    hits = [ParagraphHit("hnd", 1, document.paragraph(1).text, 1.0, 0.6, 0.5)]
-    answer = ExtractiveGenerator().generate(analyse("What is driving the unusual migration of children to the North?"),
-                                            hits, lambda doc_id: document).answer
+    answer = _draft_from(text, 1, "What is driving the unusual migration of children to the North?").answer
     assert "result of the violence" in answer
 
 
@@ -283,9 +283,6 @@ def test_an_answer_opening_a_paragraph_with_a_pronoun_brings_the_previous_paragr
     text = ("New Zealand took part in the San Francisco Conference of 1945.\n"
             "Our delegation was led by Prime Minister Peter Fraser.\n"
             "He understood that the Charter of the Organization was imperfect, and he signed it all the same.\n")
-    document = parse_text(text, "nzl")
-    hits = [ParagraphHit("nzl", 3, document.paragraph(3).text, 1.0, 0.6, 0.5)]
-    draft = ExtractiveGenerator().generate(analyse("What did the Prime Minister understand about the Charter?"),
-                                           hits, lambda doc_id: document)
+    draft = _draft_from(text, 3, "What did the Prime Minister understand about the Charter?")
     assert draft.answer.startswith("Our delegation was led by Prime Minister Peter Fraser. [1] He understood")
     assert [c.paragraph for c in draft.citations] == [2, 3]
