@@ -62,16 +62,23 @@ _CARDINAL = re.compile(
 )
 # "Which country will host ...": one country is the answer (plural "which countries" may be answered by a group)
 _COUNTRY_Q = re.compile(r"\b(which|what) (\w+ )?(country|nation|state)\b(?!s| of\b)", re.IGNORECASE)
-# "Who chairs the committee?", "Who was the President of the Council for Namibia?": a person holding an office
+# "Who chairs the committee?", "Who was the President of the Council for Namibia?", "Who was Oman's ruler?": a
+# person holding an office
 _OFFICES = (r"(?:president|prime minister|minister|chair|chairman|chairperson|head|leader|secretary-general|director|"
-            r"prosecutor|commander|king|queen|ambassador|envoy)\b")
-_OFFICE_Q = re.compile(r"^\s*(?:and |so )?who (?:(?:is|was|will be) (?:the )?(?:current |new |former |next )?"
-                       + _OFFICES + r"|(?:chairs|chaired|leads|led|heads|headed|commands|commanded|presides|presided|"
-                       r"will (?:chair|lead|head|command|preside)|(?:was|is|has been) (?:appointed|elected|named))\b)|"
+            r"prosecutor|commander|king|queen|ambassador|envoy|ruler|governor|mayor|judge|emir|sultan)\b")
+_OFFICE_Q = re.compile(r"^\s*(?:and |so )?who (?:(?:is|was|will be) (?:the )?(?:[\w-]+['’]s )?"
+                       r"(?:current |new |former |next )?" + _OFFICES + r"|(?:chairs|chaired|leads|led|heads|headed|"
+                       r"commands|commanded|presides|presided|will (?:chair|lead|head|command|preside)|"
+                       r"(?:was|is|has been) (?:appointed|elected|named))\b)|"
                        r"\bthe name of the (?:[\w-]+ ){0,2}" + _OFFICES, re.IGNORECASE)
+_OFFICE = re.compile(_OFFICES, re.IGNORECASE)
+# "Who is the official delivering ...?", "Which opposition figure ...?": one person, whom the answer must name
+_ONE_PERSON_Q = re.compile(r"^\s*(?:and |so )?who (?:is|was|are|were) the (?:[\w-]+ )?(?:official|person|man|woman|"
+                           r"individual|figure|author|sponsor)\b|\bwhich (?:[\w-]+ ){0,2}(?:figure|official|leader|"
+                           r"ruler|individual|sponsor|airline|company|firm|newspaper)s?\b", re.IGNORECASE)
 # A person as UN texts name one: a title, then a capitalised name ("Mr. Dennis Francis", "President Lula")
 _PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Sir|Dame|Madam|Excellency|Ambassador|President|Prime Minister|Minister|"
-                     r"King|Queen|Prince|Princess|Sheikh|Judge|Secretary-General|General)\.?\s+"
+                     r"King|Queen|Prince|Princess|Sheikh|Judge|Secretary-General|General|Pope|Emir|Sultan)\.?\s+"
                      r"(?P<name>(?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’-]+)")
 
 
@@ -80,11 +87,28 @@ def asks_office_holder(question: str) -> bool:
     return _OFFICE_Q.search(question) is not None
 
 
+def asks_one_person(question: str) -> bool:
+    """The question asks which person, firm or paper did something: the answer must give a name."""
+    return _ONE_PERSON_Q.search(question) is not None
+
+
 def names_new_person(sentences: Iterable[str], question: str) -> bool:
-    """Some sentence names a person, by title and name, whom `question` does not name."""
+    """Some sentence names a person, by title and name, whom `question` does not name, and when the question
+    asks for an office ("Who was President of ..."), one named with that office: the title before the name or
+    the office within a few words after it ("Mr. Kittani, President of the Council"). A person sharing a name
+    with the question ("President Ferdinand Marcos" for "on behalf of President Marcos") is the one it names."""
     asked = {name_key(w) for w in NAME.findall(question)}
-    return any({name_key(w) for w in NAME.findall(m.group("name"))} - asked - _TITLE_WORDS
-               for s in sentences for m in _PERSON.finditer(s))
+    office = _OFFICE.search(question) if asks_office_holder(question) else None
+    wanted = office.group(0).lower() if office else None
+    for sentence in sentences:
+        for match in _PERSON.finditer(sentence):
+            name = {name_key(w) for w in NAME.findall(match.group("name"))} - _TITLE_WORDS
+            if not name or name & asked:
+                continue
+            after = " ".join(sentence[match.end():].split()[:6]).lower()
+            if wanted is None or wanted in match.group(0).lower() or wanted in after:
+                return True
+    return False
 
 
 # "What is the name of the field", "what is the plan called", "in which city": a proper name is asked, and
@@ -116,9 +140,11 @@ def asks_proper_name(question: str) -> Literal["name", "place"] | None:
     return "place" if _PLACE_Q.search(question) else "name" if _NAME_Q.search(question) else None
 
 
-def names_new_proper(sentences: Iterable[str], question: str, place: bool = False) -> bool:
+def names_new_proper(sentences: Iterable[str], question: str, place: bool = False, one: bool = False) -> bool:
     """Some sentence gives a capitalised name that `question` does not (a lone capitalised word that opens a
-    sentence may be any word, so it does not count); with `place`, one that is neither a country nor a body."""
+    sentence may be any word, so it does not count); with `place`, one that is neither a country nor a body;
+    with `one` (one person or firm is asked), one that is no body or country and shares no word with the
+    question's names ("President Ferdinand Marcos" is the "President Marcos" the question gives)."""
     asked = {name_key(w) for w in NAME.findall(question)}
     countries = {code_of(c) for c in countries_asked(question)}  # "the Fijian Prime Minister" names Fiji
     for sentence in sentences:
@@ -128,6 +154,9 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
             parts = [name_key(w) for w in re.split(r"[ -]", run)]
             if (match.start() == opening and len(parts) == 1) or not set(parts) - asked - _CAPS - _GENERIC_CAPS:
                 continue
+            if one and (set(parts) & asked - _CAPS - _GENERIC_CAPS or parts[-1] in _BODY_WORDS
+                        or code_of(run) or demonym_country(run)):
+                continue  # the asked one by another form of the name, or a body or a country: no person or firm
             alone = code_of(run) or code_of(demonym_country(run) or "")  # the run is a country, nothing more
             if alone is not None and alone in countries:
                 continue
@@ -196,6 +225,74 @@ def _is_count(token: str, head: set[str]) -> bool:
     if not token[:1].isdigit():
         return False
     return not _YEAR.match(token) or bool(head & {"year", "age"})
+
+
+# "How much ...?" asks for an amount: money, a share, a measure or a large round number, not a bare count
+# ("sponsored by 130 Member States" says nothing of how much is spent)
+_HOW_MUCH = re.compile(r"\bhow much\b(?! (?:time|longer|later|earlier|sooner)\b)", re.IGNORECASE)
+_AMOUNT = re.compile(r"[$€£¥]|%|\b(?:dollars?|euros?|pounds|yen|francs?|rupees?|yuan|pesos?|shillings?|million|"
+                     r"millions|billion|billions|trillion|trillions|per ?cent|percent|tons?|tonnes?|hectares?|acres?|"
+                     r"kilomet(?:re|er)s?|km|miles?|megawatts?|gigawatts?|MW|GW|litres?|liters?|barrels?|"
+                     r"doses?|half|double|twice|triple)\b", re.IGNORECASE)
+
+
+def asks_amount(question: str) -> bool:
+    """A "how much" question, which a count of things does not answer."""
+    return _HOW_MUCH.search(question) is not None
+
+
+def states_amount(sentence: str) -> bool:
+    return _AMOUNT.search(sentence) is not None
+
+
+# "On what date ...?", "the date of the summit": a day, not a year or "earlier this month"
+_EXACT_DATE_Q = re.compile(r"\b(?:what|which) (?:exact )?(?:date|day)s?\b(?! and\b)|"
+                           r"\bthe (?:exact )?date (?:of|on|when)\b", re.IGNORECASE)
+_MONTHS = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_DAY_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?: (?:and|to|-|–) \d{{1,2}}(?:st|nd|rd|th)?)? "
+                       rf"(?:of )?{_MONTHS}\b|"
+                       rf"\b{_MONTHS} \d{{1,2}}\b|\b(?:today|yesterday|tomorrow|tonight)\b", re.IGNORECASE)
+
+
+def asks_exact_date(question: str) -> bool:
+    return _EXACT_DATE_Q.search(question) is not None
+
+
+def states_day(sentence: str) -> bool:
+    return _DAY_DATE.search(sentence) is not None
+
+
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
+                      re.IGNORECASE)
+
+
+def ordinal_conflict(question: str, sentence: str) -> bool:
+    """The question asks about the nth of something and the sentence speaks of another one: "When did Ireland
+    launch its first plan?" is not answered by "next January we launch our second plan"."""
+    asked = {m.lower() for m in _ORDINAL.findall(question)}
+    said = {m.lower() for m in _ORDINAL.findall(sentence)}
+    return bool(asked) and bool(said) and not asked & said
+
+
+def inner_names(question: str) -> dict[str, list[str]]:
+    """The question's one-word names that it also uses inside a longer name: "China" in "How did China react
+    to the South China Sea award?", mapped to those longer names."""
+    runs = [m.group(0) for m in NAME_RUN.finditer(question)]
+    inner: dict[str, list[str]] = {}
+    for run in runs:
+        if " " in run or "-" in run:
+            continue
+        longer = [r for r in runs if r != run and re.search(rf"\b{re.escape(run)}\b", r)]
+        if longer:
+            inner[run] = longer
+    return inner
+
+
+def without(text: str, names: Iterable[str]) -> str:
+    """`text` with every occurrence of `names` blanked out."""
+    for name in names:
+        text = re.sub(rf"\b{re.escape(name)}\b", " ", text)
+    return text
 
 
 _YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
@@ -402,11 +499,12 @@ def absent_attribute(question: str, vocabulary: set[str]) -> str | None:
     if not match:
         return None
     attribute = match.group("attribute").lower()
-    if attribute in FRAME_NOUNS or stem(attribute) in vocabulary:
-        return None
+    if attribute in FRAME_NOUNS or attribute in _TIME_ATTRIBUTES or stem(attribute) in vocabulary:
+        return None  # a date is written as one ("of 30 September 1971"), rarely with the word "date"
     return attribute
 
 
+_TIME_ATTRIBUTES = frozenset(["date", "dates", "day", "year", "month", "time"])
 # nouns that frame a question about the text itself rather than name an attribute it must mention
 FRAME_NOUNS = frozenset(["name", "names", "meaning", "purpose", "role", "aim", "goal", "point", "points", "content",
                          "subject", "topic", "gist", "nature", "significance", "importance", "focus", "essence",

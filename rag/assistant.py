@@ -376,7 +376,7 @@ class Assistant:
         return draft
 
 
-UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session", "vote"])
+UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session", "vote", "meeting"])
 RETRY_DEPTH = 3  # retrieved passages that may answer a date or quantity question the best one cannot
 
 

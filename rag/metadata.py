@@ -30,6 +30,7 @@ _SESSION = re.compile(rf"\b{_ORDINAL} (regular |special |emergency )?session\b",
 # 8 votes to none, with 3 abstentions (...)"
 _VOTE = re.compile(r"\badopted\b[^.]*?\b(unanimously|without (a )?vote|by consensus|by acclamation|\d+ votes?|"
                    r"(\w+ )?votes? to|abstentions?)\b", re.IGNORECASE)
+_MEETING = re.compile(r"\badopted\b[^.]*?\b\d+(st|nd|rd|th)\s+meeting\b", re.IGNORECASE)
 
 
 def metadata_draft(query: Query, document: Document) -> Draft | None:
@@ -40,9 +41,24 @@ def metadata_draft(query: Query, document: Document) -> Draft | None:
     first = _from_heading(query.metadata, document)
     if first is None:
         return _from_text(query.metadata, document)
-    # the other fields asked together ("its number, and the date it was adopted?") that the heading gives
+    # the other fields asked together ("its number, and the date it was adopted?"): from the heading, else
+    # from the document's own words about itself ("Adopted unanimously at the 2994th meeting.")
     drafts = {f: _from_heading(f, document) for f in query.metadata_fields}
-    return _together([first if f == query.metadata else d for f, d in drafts.items() if d] or [first], document)
+    heading = _together([first if f == query.metadata else d for f, d in drafts.items() if d] or [first], document)
+    body = [t for f, d in drafts.items() if d is None and (t := _from_text(f, document)) is not None]
+    return _joined([heading, *body]) if body else heading
+
+
+def _joined(drafts: list[Draft]) -> Draft:
+    """Answers from different paragraphs as one, each keeping its own citation and marker."""
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for draft in drafts:
+        if any(c.quote == draft.citations[0].quote for c in citations):
+            continue  # a line already quoted for another field
+        citations.append(draft.citations[0])
+        parts.append(draft.answer.removesuffix(" [1]") + f" [{len(citations)}]")
+    return Draft("; ".join(parts), tuple(citations), False)
 
 
 def _from_heading(field: MetadataField, document: Document) -> Draft | None:
@@ -108,6 +124,8 @@ def _text_field(field: MetadataField, document: Document) -> Callable[[str], boo
         return lambda s: bool(_SESSION.search(s))
     if field == "vote":
         return lambda s: bool(_VOTE.search(s))
+    if field == "meeting":
+        return lambda s: bool(_MEETING.search(s))
     if field == "country":
         name = document_country(document)
         if not name:

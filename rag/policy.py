@@ -25,24 +25,32 @@ from rag.answerability import (
     ASKS_YEAR,
     about_structure_only,
     absent_attribute,
+    asks_amount,
     asks_country,
+    asks_exact_date,
     asks_office_holder,
+    asks_one_person,
     asks_proper_name,
     happened_unreported,
+    inner_names,
     missing_names,
     names_new_person,
     names_new_proper,
     names_other_country,
     never_reported,
+    ordinal_conflict,
     quantity_head,
     reference_unreported,
     referenced_document,
     reported_subject,
     reported_topic,
+    states_amount,
+    states_day,
     tied_date,
     tied_number,
     topic_unreported,
     unfound_quotes,
+    without,
 )
 from rag.generate import Draft
 from rag.question import Query, is_injection
@@ -128,8 +136,10 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
         return f"not_in_text: {missing[0]}"
     # a country the documents never name in any form ("Mexican" cartels, "the Iran agreement") is not a
     # paraphrase, however close the passages: no dense exemption
+    inner = inner_names(query.standalone)  # "China" asked beside "the South China Sea" must stand on its own
     absent = [c for c in countries_asked(query.standalone)
-              if not (_own_country(c, profiles) or any(mentions_country(p.text, c) for p in profiles))]
+              if not (_own_country(c, profiles) or any(mentions_country(_outside(p.text, c, inner), c)
+                                                       for p in profiles))]
     if absent and profiles:
         return f"not_in_text: {absent[0]}"
     sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]
@@ -154,6 +164,13 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     return f"not_in_text: {attribute}" if attribute else None
 
 
+def _outside(text: str, country: str, inner: dict[str, list[str]]) -> str:
+    """`text` without the longer names the question gives around `country` ("South China Sea" for "China")."""
+    longer = [run for name, runs in inner.items() if code_of(name) is not None and code_of(name) == code_of(country)
+              for run in runs]
+    return without(text, longer) if longer else text
+
+
 def _own_country(country: str, profiles: Sequence[Profile]) -> bool:
     """`country` is the one a document speaks for (by its name or its code)."""
     return any(country == p.country or (p.code is not None and code_of(country) == p.code) for p in profiles)
@@ -167,11 +184,15 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
     sentences = [c.quote[a:b] for c in draft.citations for a, b in split_sentences(c.quote)]
     if query.expect == "quantity":
         head = quantity_head(query.original)
-        if not any(tied_number(s, head, policy.number_window) for s in sentences):
+        amount = asks_amount(query.original)  # "how much" is not answered by a count of things
+        if not any(tied_number(s, head, policy.number_window) and (not amount or states_amount(s))
+                   for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
     if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):
         return "needs_country"
     if asks_office_holder(query.original) and not names_new_person(sentences, query.original):
+        return "needs_name"
+    if asks_one_person(query.original) and not names_new_proper(sentences, query.original, one=True):
         return "needs_name"
     proper = asks_proper_name(query.original)
     if proper and not names_new_proper(sentences, query.original, place=proper == "place"):
@@ -180,7 +201,9 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         topic = set(tokenize(query.original)) - _TIME_FRAME
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
         year = bool(ASKS_YEAR.search(query.original))
-        if not any(tied_date(s, topic, event, year, policy.date_window) for s in sentences):
+        day = asks_exact_date(query.original)  # "on what date" wants a day, not "earlier this month"
+        if not any(tied_date(s, topic, event, year, policy.date_window) and (not day or states_day(s))
+                   and not ordinal_conflict(query.original, s) for s in sentences):
             return "needs_date"
     return None
 

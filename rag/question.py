@@ -16,7 +16,7 @@ from index.text import MARKER, NAME, names_in, strip_markers, tokenize
 from rag.answerability import DOCUMENT_NUMBER, Expect, expected_type
 
 Role = Literal["user", "assistant"]
-MetadataField = Literal["speaker", "date", "venue", "title", "country", "session", "vote"]
+MetadataField = Literal["speaker", "date", "venue", "title", "country", "session", "vote", "meeting"]
 
 _LIST = re.compile(
     r"\b(what are|which are|list|enumerate|all the|which (\w+ )?(kinds|types|agencies|organi[sz]ations|bodies|"
@@ -61,13 +61,16 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                           re.IGNORECASE),
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)|"
-                       r"\b(deliver\w*|given|made|held|adopted)\b.*\b(on|in) (what|which) (date|day|year)\b",
+                       r"\b(deliver\w*|given|made|held|adopted)\b.*\b(on|in) (what|which) (date|day|year)\b|"
+                       r"\bthe date of (this |the )?(resolution|statement|speech|remarks|address)\b|\bits date\b",
                        re.IGNORECASE),
     # "What was the vote on this resolution?", "How was it adopted?", "Who abstained?"
     "vote": re.compile(r"\b(what|how) (was|were) the (vote|voting|votes)\b|\bhow (was|were) (it|this|the) (\w+ )?"
                        r"(adopted|voted|passed)\b|\b(who|which (\w+ )?(members?|countries|states)) (abstained|voted)\b|"
-                       r"\bhow many (votes|abstentions|members voted)\b|\bunanimously\b|\bby what (vote|majority)\b",
-                       re.IGNORECASE),
+                       r"\bhow many (votes|abstentions|members voted)\b|\bunanimously\b|\bby what (vote|majority)\b|"
+                       r"\b(outcome|result) of the (vote|voting)\b", re.IGNORECASE),
+    # "At which meeting was it adopted?": a resolution's adoption line names the meeting
+    "meeting": re.compile(r"\b(at|in|during) (which|what) meeting\b|^\s*(which|what) meeting\b", re.IGNORECASE),
     "session": re.compile(r"\b(at|in|during|for) (which|what) session\b|^\s*which session\b", re.IGNORECASE),
     "venue": re.compile(r"\b(where|(at|in) (which|what))\b.*\b(deliver\w*|given|made|held|spoke|speak|give|take "
                         r"place|took place)\b|\b(which|what) (\w+ )?(body|forum|organ|venue|occasion|event|meeting)\b.*"
@@ -84,6 +87,9 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                         r"(speaker|ambassador|he|she)\b",
                         re.IGNORECASE),
 }
+
+
+_ASKS_PERSON = re.compile(r"^\s*(?:and |so |but )?(?:who|whom|whose)\b", re.IGNORECASE)
 
 
 _INJECTION = re.compile(
@@ -137,7 +143,7 @@ _ABOUT_DOCUMENT = frozenset(tokenize(
     "meeting session number title titled called topic subject theme about author speaker ambassador name body "
     "forum organ venue occasion event debate open position rank office wrote write vote voted country nation "
     "government state behalf general assembly security council capacity address addressing delivering being hold "
-    "its this"))
+    "its this outcome result voting tell give me basic key facts details"))
 _THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (statement|speech|remarks|address|"
                             r"resolution|document|text|speaker|meeting|session|debate)\b|\b(was|is) it\b",
                             re.IGNORECASE)
@@ -226,6 +232,8 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     parts = (question, previous_user, topical if topical != previous_user else "", context)
     standalone = " ".join(part for part in parts if part) if follow else question
     found = {name: m.start() for name, rx in _METADATA.items() if (m := rx.search(question))}
+    if _ASKS_PERSON.match(question):  # "Who was President of the Council when it was adopted?" asks for a person
+        found = {name: at for name, at in found.items() if name in ("speaker", "vote")}
     fields = list(found)
     number = _named_document(question) if fields else None
     if fields and number is None and not about_the_document(question):

@@ -53,3 +53,17 @@ def test_a_quote_folds_whitespace_and_typographic_quotes() -> None:
 def test_a_missing_sources_file_says_what_a_collection_needs(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="sources.json"):
         load_collection(tmp_path)
+
+
+@pytest.mark.parametrize("folder", sorted(p.parent.name for p in DATA.glob("*/sources.json")))
+def test_every_collection_loads_with_each_quote_in_one_paragraph(folder: str) -> None:
+    from evals.conversations import is_conversation_folder, load_conversations
+
+    path = DATA / folder
+    if is_conversation_folder(path):
+        conversations, _, _ = load_conversations(path)  # raises on a quote that lies in no paragraph
+        assert conversations and all(c.turns for c in conversations)
+    else:
+        collection = load_collection(path)
+        assert any(not item.answerable for item in collection.items)
+        assert all(ref.doc_id in collection.splits for item in collection.items for ref in item.gold_paragraphs)

@@ -225,3 +225,70 @@ def test_a_date_starts_at_its_day_so_the_window_counts_from_there() -> None:
     assert tied_date(sentence, {"conferenc", "wildlif", "trad"}, {"conferenc", "wildlif", "trad"}, window=12)
     assert not tied_date("The trade grew strongly in the Americas over many years and decades, and then, in the end, "
                          "in October, it stopped.", {"trad"}, {"trad"}, window=12)
+
+
+def test_an_office_holder_must_be_named_with_that_office_and_not_be_the_person_the_question_names() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    asked = analyse("Who was President of the Security Council when the resolution was adopted?")
+    assert asked.metadata is None  # a person is asked, not the adoption date
+    other = "The Council heard a statement by Mr. Anand Sharma, Minister of State of the host country."
+    assert after_generation(asked, _draft(other), AnswerPolicy()) == "needs_name"
+    holder = "The Council heard Mr. Anand Sharma, President of the Security Council for the month."
+    assert after_generation(asked, _draft(holder), AnswerPolicy()) is None
+    assert after_generation(analyse("Who was Freedonia's ruler at the time?"),
+                            _draft("Having examined the application of Freedonia for admission,"),
+                            AnswerPolicy()) == "needs_name"
+
+
+def test_which_person_or_firm_needs_a_name_that_is_neither_the_one_asked_nor_a_body_or_country() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    figure = analyse("Which opposition figure does the speech say was poisoned?")
+    unnamed = "There are few consequences where opposition figures are poisoned and the United Nations is silent."
+    assert after_generation(figure, _draft(unnamed), AnswerPolicy()) == "needs_name"
+    assert after_generation(figure, _draft("Mr. Ivan Petrenko, an opposition figure, was poisoned last year."),
+                            AnswerPolicy()) is None
+    behalf = analyse("Who is the official delivering the statement on behalf of President Marcos?")
+    same = "I address the General Assembly on behalf of President Ferdinand Romualdez Marcos Jr. of the Philippines."
+    assert after_generation(behalf, _draft(same), AnswerPolicy()) == "needs_name"
+
+
+def test_how_much_needs_an_amount_not_a_count_of_things() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    spend = analyse("How much is Norway spending on fighting the epidemic?")
+    counted = "Norway is active against the epidemic, and resolution 2177, sponsored by 130 Member States, helps."
+    assert after_generation(spend, _draft(counted), AnswerPolicy()) is not None
+    assert after_generation(spend, _draft("Norway is spending $40 million on fighting the epidemic."),
+                            AnswerPolicy()) is None
+    assert after_generation(analyse("How many Member States sponsored the resolution?"), _draft(counted),
+                            AnswerPolicy()) is None  # a count answers "how many"
+
+
+def test_on_what_date_needs_a_day_and_the_nth_of_something_is_not_another_one() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    signed = analyse("On what date was the Minsk agreement signed?")
+    assert after_generation(signed, _draft("We welcome the Minsk agreement reached earlier this month."),
+                            AnswerPolicy()) == "needs_date"
+    assert after_generation(signed, _draft("The Minsk agreement was signed on 5 September 2014."),
+                            AnswerPolicy()) is None
+    first = analyse("When did Ireland launch its first national action plan on women and security?")
+    second = "Next January Ireland will launch its second national action plan on women and security."
+    assert after_generation(first, _draft(second), AnswerPolicy()) == "needs_date"
+    assert after_generation(analyse("When will Ireland launch its second national action plan?"), _draft(second),
+                            AnswerPolicy()) is None
+
+
+def test_a_country_the_question_also_names_inside_a_longer_name_must_stand_on_its_own() -> None:
+    from rag.policy import AnswerPolicy, Profile, before_generation
+    from rag.retrieve import ParagraphHit
+
+    text = "The primacy of the law of the sea was affirmed by the 2016 arbitral award on the South China Sea."
+    hits = [ParagraphHit("d", 1, text, 1.0, 0.7, 0.6)]
+    own = Profile(frozenset(), frozenset(), text)
+    reacted = analyse("How did China react to the 2016 South China Sea arbitral award?")
+    assert before_generation(reacted, hits, [own], 0.6, AnswerPolicy()) == "not_in_text: China"
+    award = analyse("What does the statement say about the South China Sea arbitral award?")
+    assert before_generation(award, hits, [own], 0.6, AnswerPolicy()) is None

@@ -274,3 +274,22 @@ def test_a_date_question_the_best_passage_cannot_date_is_answered_by_a_runner_up
     assert not answer.abstained and "Yamoussoukro IV Accord of 30 October 1991" in answer.answer
     # a runner-up must name what is asked: no passage dates an accord the text never names
     assert assistant.ask("What is the date of the Lomé Peace Accord?").abstained
+
+
+def test_the_meeting_comes_from_the_adoption_line_beside_the_heading_date() -> None:
+    document = parse_file(RESOLUTION)
+    draft = metadata_draft(analyse("When and at which meeting was resolution 385 adopted?"), document)
+    assert draft is not None and not draft.abstained
+    assert "30 January 1976" in draft.answer and "1885th meeting" in draft.answer
+    assert [c.paragraph for c in draft.citations][0] == 0 and draft.citations[1].paragraph > 0
+    assert draft.answer.index("[1]") < draft.answer.index("[2]")
+    # a question that opens with "who" asks for a person, not for the date its "when" clause mentions
+    assert analyse("Who was President of the Council when resolution 385 was adopted?").metadata is None
+
+
+def test_the_date_of_a_resolution_is_asked_of_its_heading_and_is_never_an_absent_word() -> None:
+    from rag.answerability import absent_attribute
+
+    assert analyse("What is the date of resolution 385?").metadata == "date"
+    assert absent_attribute("What is the date of the report the Council approves?", {"report"}) is None
+    assert absent_attribute("What is the capital of Haiti?", {"haiti"}) == "capital"

@@ -174,7 +174,7 @@ _WHY = {
     "scope_empty": "no indexed statement matches the scope",
 }
 _UNKNOWN = {"speaker": "who spoke", "date": "when it was delivered or adopted", "session": "at which session",
-            "vote": "how it was voted"}
+            "vote": "how it was voted", "meeting": "at which meeting it was adopted"}
 
 
 def why_abstained(reason: str) -> str:
