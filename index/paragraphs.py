@@ -242,3 +242,13 @@ def printed_labels(paragraphs: Sequence[str]) -> dict[str, int]:
         elif item and current:
             labels.setdefault(f"{current}({item.group(1)})", number)
     return labels
+
+
+def part_numbers(paragraphs: Sequence[str], preamble: bool) -> list[int]:
+    """The reader's numbers (from 1) of a resolution's preamble, the paragraphs before its first numbered
+    one, or with `preamble` False of its operative part (the numbered paragraphs and their items); none
+    when nothing is numbered, since then there is no telling the parts apart."""
+    first = printed_labels(paragraphs).get("1")
+    if first is None:
+        return []
+    return [n for n in range(1, len(paragraphs) + 1) if (n < first) == preamble]

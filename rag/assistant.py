@@ -8,6 +8,7 @@ retrieve, abstain when the statement does not address the question, and generate
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -16,7 +17,7 @@ from index.countries import demonyms_of
 from index.errors import IndexMissingError, InputError
 from index.manifest import SCHEMA_VERSION
 from index.model import Document
-from index.paragraphs import printed_labels
+from index.paragraphs import part_numbers, printed_labels
 from index.store import DocumentInfo, VectorStore
 from rag import across
 from rag.answer import Answer, Citation
@@ -275,7 +276,7 @@ class Assistant:
                   labelled: dict[tuple[str, int], float]) -> list[ParagraphHit]:
         """The k best body paragraphs, and the heading too when it ranks among them (it answers only
         metadata questions, so it must not take a body paragraph's place)."""
-        boost = self._topic_boost(query, scope) | labelled
+        boost = self._topic_boost(query, scope) | self._part_boost(query, scope) | labelled
         retriever = ParagraphRetriever(hybrid=self.retriever, k=max(k, len(labelled)) + 1, doc_ids=scope,
                                        boost=boost)
         hits = list(retrieval_chain(retriever).invoke({"query": query})["hits"])
@@ -296,6 +297,16 @@ class Assistant:
                 if near > 0:
                     boost.setdefault((doc_id, near), self.policy.neighbour_boost)
         return boost
+
+    def _part_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
+        """"According to the preamble": the paragraphs before the resolution's first numbered one (its
+        "operative part": the numbered ones and their items) come first; the answer still has to match."""
+        part = _PART.search(query.original)
+        if part is None or not scope or len(scope) != 1:
+            return {}
+        document = self.document(scope[0])
+        numbers = part_numbers([p.text for p in document.paragraphs], part.group(0).lower().startswith("preamb"))
+        return {(document.doc_id, n): self.policy.part_boost for n in numbers}
 
     def _label_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
         """"Operative paragraph 4" names a paragraph by the document's own numbering: that one answers."""
@@ -376,6 +387,7 @@ class Assistant:
         return draft
 
 
+_PART = re.compile(r"\bpreamb(?:le|ular)\b|\boperative (?:part|paragraphs|section)\b", re.IGNORECASE)
 UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session", "vote", "meeting"])
 RETRY_DEPTH = 3  # retrieved passages that may answer a date or quantity question the best one cannot
 

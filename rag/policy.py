@@ -72,6 +72,7 @@ class AnswerPolicy:
     neighbour_boost: float = 0.25  # ... and towards the paragraphs just before and after the one it quoted most
     name_miss_dense: float = 0.45  # a name absent from the text abstains unless a passage is at least this close
     label_boost: float = 2.0  # a paragraph the question names by its printed number ("operative paragraph 4")
+    part_boost: float = 0.5  # the paragraphs of the part a question names ("according to the preamble")
     number_window: int = 6  # "how many X": the number must stand within this many words of X
     date_window: int | None = 12  # "when did X": a date must stand within this many words of X (None: anywhere)
     identity_share: float = 0.2  # a name in at least this share of a document's paragraphs is the document's own

@@ -143,7 +143,8 @@ _ABOUT_DOCUMENT = frozenset(tokenize(
     "meeting session number title titled called topic subject theme about author speaker ambassador name body "
     "forum organ venue occasion event debate open position rank office wrote write vote voted country nation "
     "government state behalf general assembly security council capacity address addressing delivering being hold "
-    "its this outcome result voting tell give me basic key facts details"))
+    "its this outcome result voting tell give me basic key facts details member members abstain abstained "
+    "abstention abstentions against favour favor unanimous unanimously"))
 _THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (statement|speech|remarks|address|"
                             r"resolution|document|text|speaker|meeting|session|debate)\b|\b(was|is) it\b",
                             re.IGNORECASE)

@@ -261,3 +261,14 @@ def test_any_text_keeps_its_non_space_characters_in_order(text: str) -> None:
     paragraphs = split_paragraphs(text)
     assert "".join("".join(paragraphs).split()) == "".join(text.split())
     assert all(p and p == normalize_space(p) and "\n" not in p for p in paragraphs)
+
+
+def test_a_resolutions_preamble_is_what_comes_before_its_first_numbered_paragraph() -> None:
+    from index.paragraphs import part_numbers
+
+    texts = ["The Security Council,", "Recalling its resolution 425 (1978),", "Convinced that the situation is grave,",
+             "1. Reaffirms its resolution 425 (1978), in which it", "(a) Calls for strict respect;",
+             "2. Decides to renew"]
+    assert part_numbers(texts, preamble=True) == [1, 2, 3]
+    assert part_numbers(texts, preamble=False) == [4, 5, 6]
+    assert part_numbers(["We meet today.", "Peace matters."], preamble=True) == []  # a statement has no parts

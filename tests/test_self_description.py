@@ -293,3 +293,8 @@ def test_the_date_of_a_resolution_is_asked_of_its_heading_and_is_never_an_absent
     assert analyse("What is the date of resolution 385?").metadata == "date"
     assert absent_attribute("What is the date of the report the Council approves?", {"report"}) is None
     assert absent_attribute("What is the capital of Haiti?", {"haiti"}) == "capital"
+
+
+def test_who_abstained_on_a_named_resolution_is_asked_of_its_adoption_line() -> None:
+    query = analyse("Which members abstained on resolution 385?")
+    assert query.metadata == "vote" and query.metadata_number == "385"
