@@ -26,7 +26,7 @@ from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, Timed, abstain, stream_words
 from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, names_held, profile
-from rag.question import Query, Turn, analyse, is_injection, without_demonym, without_name
+from rag.question import Query, Turn, analyse, is_injection, own_topic, without_demonym, without_name
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
 from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
@@ -296,16 +296,25 @@ class Assistant:
             for near in (number - 1, number + 1):
                 if near > 0:
                     boost.setdefault((doc_id, near), self.policy.neighbour_boost)
+        if own_topic(query.original):  # its own words ("Whom does the Council commend in it?") find their paragraph
+            for rank, (key, _) in enumerate(self.retriever.lexical_search(query.original, 2, scope)):
+                boost[key] = max(boost.get(key, 0.0), self.policy.own_words_boost / (rank + 1))
         return boost
 
     def _part_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
         """"According to the preamble": the paragraphs before the resolution's first numbered one (its
-        "operative part": the numbered ones and their items) come first; the answer still has to match."""
+        "operative part": the numbered ones and their items) come first; "at the end of the resolution" its
+        last paragraphs, "at the outset" its first ones. The answer still has to match."""
         part = _PART.search(query.original)
         if part is None or not scope or len(scope) != 1:
             return {}
         document = self.document(scope[0])
-        numbers = part_numbers([p.text for p in document.paragraphs], part.group(0).lower().startswith("preamb"))
+        texts = [p.text for p in document.paragraphs]
+        if part.group("end") or part.group("start") or part.group("outset"):
+            ends = range(max(1, len(texts) - EDGE + 1), len(texts) + 1) if part.group("end") else range(1, EDGE + 1)
+            numbers = [n for n in ends if n <= len(texts)]
+        else:
+            numbers = part_numbers(texts, part.group(0).lower().startswith("preamb"))
         return {(document.doc_id, n): self.policy.part_boost for n in numbers}
 
     def _label_boost(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
@@ -387,7 +396,11 @@ class Assistant:
         return draft
 
 
-_PART = re.compile(r"\bpreamb(?:le|ular)\b|\boperative (?:part|paragraphs|section)\b", re.IGNORECASE)
+_PART = re.compile(r"\bpreamb(?:le|ular)\b|\boperative (?:part|paragraphs|section)\b|"
+                   r"\b(?:at|towards|near) the (?:(?P<end>end|close)|(?P<start>beginning|start|outset|opening)) of "
+                   r"(?:the|this|its|his|her) (?:resolution|statement|speech|address|remarks|text|document)\b|"
+                   r"\b(?:at|from) the (?P<outset>outset)\b", re.IGNORECASE)
+EDGE = 3  # the paragraphs "at the end" or "at the outset" of a document
 UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session", "vote", "meeting"])
 RETRY_DEPTH = 3  # retrieved passages that may answer a date or quantity question the best one cannot
 

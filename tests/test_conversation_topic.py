@@ -23,3 +23,27 @@ def test_a_question_going_back_to_a_named_topic_is_read_as_asked_fresh() -> None
         query = analyse(question, SUMMIT)
         assert not query.is_follow_up and query.standalone == question
     assert analyse("What must they keep doing there?", SUMMIT).is_follow_up
+
+
+def test_a_follow_ups_own_words_pull_towards_their_paragraph_beside_the_conversations(assistant) -> None:
+    class Words:  # the lexical seam: the conversation's words match paragraph 2, the follow-up's own paragraph 7
+        def lexical_search(self, text: str, k: int, doc_ids: object = None) -> list[tuple[tuple[str, int], float]]:
+            return [(("d", 7), 3.0)] if text.startswith("Whom") else [(("d", 2), 5.0)]
+
+    history = [Turn("user", "For how long does the resolution extend the mandate?"),
+               Turn("assistant", "Decides to renew the mandate of the Force for six months. [1]")]
+    boost = assistant.variant(retriever=Words())._topic_boost(analyse("Whom does the Council commend in it?", history),
+                                                              ["d"])
+    assert boost[("d", 2)] > 0 and boost[("d", 7)] > 0
+    # "what else" names no topic of its own: only the conversation's paragraphs and their neighbours
+    more = assistant.variant(retriever=Words())._topic_boost(analyse("What else?", history), ["d"])
+    assert ("d", 7) not in more and set(more) == {("d", 1), ("d", 2), ("d", 3)}
+
+
+def test_a_question_may_name_the_part_of_a_document_it_asks_about() -> None:
+    from rag.assistant import _PART
+
+    assert _PART.search("Why is the Council worried, according to the preamble?")
+    assert _PART.search("What does the Council decide at the end of the resolution?").group("end")
+    assert _PART.search("What did he say at the outset?").group("outset")
+    assert _PART.search("What is the end of the conflict?") is None
