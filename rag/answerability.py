@@ -222,6 +222,8 @@ def tied_number(sentence: str, head: set[str], window: int) -> bool:
 def _is_count(token: str, head: set[str]) -> bool:
     if token in _NUMBER_WORDS:
         return True
+    if "time" in head and _ORDINAL_WORD.match(token):  # "how many times": "for the seventeenth time"
+        return True
     if not token[:1].isdigit():
         return False
     return not _YEAR.match(token) or bool(head & {"year", "age"})
@@ -295,6 +297,8 @@ def without(text: str, names: Iterable[str]) -> str:
     return text
 
 
+_ORDINAL_WORD = re.compile(r"^(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                           r"eleventh|twelfth|\w+teenth|\w+tieth)$")
 _YEAR_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 ASKS_YEAR = re.compile(r"\b(what|which) years?\b", re.IGNORECASE)
 

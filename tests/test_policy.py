@@ -292,3 +292,9 @@ def test_a_country_the_question_also_names_inside_a_longer_name_must_stand_on_it
     assert before_generation(reacted, hits, [own], 0.6, AnswerPolicy()) == "not_in_text: China"
     award = analyse("What does the statement say about the South China Sea arbitral award?")
     assert before_generation(award, hits, [own], 0.6, AnswerPolicy()) is None
+
+
+def test_how_many_times_is_answered_by_an_ordinal_of_time() -> None:
+    head = quantity_head("How many times has the speaker represented her country at the General Assembly?")
+    assert tied_number("I represent my country for the seventeenth time at the General Assembly.", head, 6)
+    assert not tied_number("It was the first step towards peace.", quantity_head("How many people died?"), 6)
