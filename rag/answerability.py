@@ -260,10 +260,6 @@ def asks_exact_date(question: str) -> bool:
     return _EXACT_DATE_Q.search(question) is not None
 
 
-def states_day(sentence: str) -> bool:
-    return _DAY_DATE.search(sentence) is not None
-
-
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
                       re.IGNORECASE)
 
@@ -304,15 +300,17 @@ ASKS_YEAR = re.compile(r"\b(what|which) years?\b", re.IGNORECASE)
 
 
 def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset(),
-              year: bool = False, window: int | None = None) -> bool:
+              year: bool = False, window: int | None = None, day: bool = False) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
     "deliver its opinion"), some word of that too: a date beside the names alone dates something else.
     With `window`, a date must also stand within that many words of such a word (of `event` when the
     question has one): a long sentence may date something else ("... the advisory opinion of 21 June
-    1971" is not the date of the elections the same sentence demands)."""
+    1971" is not the date of the elections the same sentence demands). With `day`, only a date that names
+    its day counts ("on what date" is not answered by "in January 2018")."""
     lowered = sentence.lower()
-    dates = list((_YEAR_DATE if year else _DATE).finditer(lowered))  # "in which year" is not answered by "in May"
+    pattern = _DAY_DATE if day else _YEAR_DATE if year else _DATE  # "in which year" is not answered by "in May"
+    dates = list(pattern.finditer(lowered))
     if not dates:
         return False
     tokens = list(_WORD.finditer(lowered))  # the words `words` gives, with their places
