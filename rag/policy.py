@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from index.countries import code_of, countries_asked, country_code, document_country, mentions_country
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import COMMON_CAPS, NAME, name_key, names_in, tokenize
+from index.text import NAME, name_key, names_in, tokenize
 from rag.answerability import (
     ASKS_YEAR,
     about_structure_only,
@@ -55,8 +55,6 @@ from rag.generate import Draft
 from rag.question import Query, is_injection
 from rag.retrieve import ParagraphHit
 
-# A question asking for something (not yes or no): its answer must say more than the question does.
-_WH = re.compile(r"^\s*(?:and |so |but )?(?:what|which|who|whom|whose|where|when|how)\b", re.IGNORECASE)
 # Words that frame a question about a time rather than name its topic ("In which year did ...").
 _TIME_FRAME = frozenset(tokenize("year years date day month when time period held happen took place"))
 
@@ -77,8 +75,6 @@ class AnswerPolicy:
     part_boost: float = 0.5  # the paragraphs of the part a question names ("according to the preamble")
     number_window: int = 6  # "how many X": the number must stand within this many words of X
     date_window: int | None = 12  # "when did X": a date must stand within this many words of X (None: anywhere)
-    echo_words: int = 1  # a "what/which/who" answer holding the whole question and at most this many more words
-    # only restates it
     identity_share: float = 0.2  # a name in at least this share of a document's paragraphs is the document's own
     # P(the cited paragraph answers) = logistic(slope * relevance + offset), fitted on the tune halves
     # (`speechqa eval calibrate`); the shown score, so 0.8 means right about four times in five
@@ -210,20 +206,7 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         if not any(tied_date(s, topic, event, year, policy.date_window, day) and not ordinal_conflict(query.original, s)
                    for s in sentences):
             return "needs_date"
-    if _WH.match(query.original) and _restates(query.original, sentences, policy.echo_words):
-        return "restates_question"  # "Which eight instruments?" is not answered by "... party to eight instruments."
     return None
-
-
-def _restates(question: str, sentences: Sequence[str], extra: int) -> bool:
-    """The answer holds every content word of the question and at most `extra` more, none of them a name or a
-    number: it says the question back ("China put forward the Initiative" does answer "Who put it forward?")."""
-    text = " ".join(sentences)
-    asked, said = set(tokenize(question)), set(tokenize(text))
-    named = {t for name in NAME.findall(text) if name not in COMMON_CAPS for t in tokenize(name)}
-    new = said - asked
-    return bool(asked) and asked <= said and len(new) <= extra and not new & named and not any(
-        t[:1].isdigit() for t in new)
 
 
 def _weak_match(body: Sequence[ParagraphHit], policy: AnswerPolicy) -> bool:

@@ -170,7 +170,6 @@ _WHY = {
     "needs_date": "no passage gives a date for what is asked",
     "needs_country": "no passage names the country asked for",
     "needs_name": "no passage gives the name asked for",
-    "restates_question": "the passage only repeats what the question says",
     "injection": "the question asks to set the text or these instructions aside",
     "scope_empty": "no indexed statement matches the scope",
 }
