@@ -191,6 +191,24 @@ def expected_type(question: str) -> Expect | None:
     return None
 
 
+# Words UN texts use for the same counted thing: "how many soldiers" is answered by "82 peacekeepers" or "370 men
+# and women"; "how many missions" by "seven peacekeeping operations".
+_COUNTED_KIN = (frozenset(stem(w) for w in ("soldiers", "troops", "peacekeepers", "personnel", "men", "women",
+                                            "officers", "staff", "contingents", "blue helmets")),
+                frozenset(stem(w) for w in ("missions", "operations")))
+
+
+def counted_kin(head: set[str]) -> set[str]:
+    """`head` with the other words for what it counts (`_COUNTED_KIN`)."""
+    return head.union(*(group for group in _COUNTED_KIN if head & group))
+
+
+def unsaid(head: set[str], sentences: Iterable[str]) -> set[str]:
+    """The words of `head` that no word of `sentences` shares a family with ("peacekeeping" says "peacekeeper")."""
+    said = {stem(w) for s in sentences for w in words(s)}
+    return {h for h in head if not any(_kin(h, w) for w in said)}
+
+
 def quantity_head(question: str) -> set[str]:
     """The stems of what a quantity question counts: "how many Ghanaian peacekeepers are ..." gives
     {ghanaian, peacekeeper}, "how many ECOWAS troops" {troop}; "what is the budget of the plan" {budget}."""

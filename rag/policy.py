@@ -31,6 +31,7 @@ from rag.answerability import (
     asks_office_holder,
     asks_one_person,
     asks_proper_name,
+    counted_kin,
     happened_unreported,
     inner_names,
     missing_names,
@@ -49,6 +50,7 @@ from rag.answerability import (
     tied_number,
     topic_unreported,
     unfound_quotes,
+    unsaid,
     without,
 )
 from rag.generate import Draft
@@ -186,7 +188,8 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
     if query.expect == "quantity":
         head = quantity_head(query.original)
         amount = asks_amount(query.original)  # "how much" is not answered by a count of things
-        if not any(tied_number(s, head, policy.number_window) and (not amount or states_amount(s))
+        counted = head | counted_kin(unsaid(head, sentences))  # "soldiers" the text calls "peacekeepers"
+        if not any(tied_number(s, counted, policy.number_window) and (not amount or states_amount(s))
                    for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
     if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):

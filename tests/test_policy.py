@@ -306,3 +306,15 @@ def test_on_what_date_needs_the_day_beside_the_event_not_another_events_day() ->
     assert not tied_date(sentence, topic, topic, window=6, day=True)
     assert tied_date("The conference on quality infrastructure opens on 12 January 2018.", topic, topic, window=6,
                      day=True)
+
+
+def test_a_count_of_soldiers_is_answered_by_peacekeepers_only_when_the_text_has_no_word_for_soldiers() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    died = analyse("How many Norwegian soldiers have died while serving in United Nations missions?")
+    assert after_generation(died, _draft("In all, 42 Norwegian peacekeepers have made the ultimate sacrifice."),
+                            AnswerPolicy()) is None
+    # "peacekeeping" names what was asked, so the number beside "men and women" counts someone else
+    killed = analyse("How many Norwegian peacekeepers were killed last year?")
+    served = "We salute those who fell in peacekeeping last year. Some 370 Norwegian men and women serve today."
+    assert after_generation(killed, _draft(served), AnswerPolicy()) is not None
