@@ -206,7 +206,7 @@ def counted_kin(head: set[str]) -> set[str]:
 def unsaid(head: set[str], sentences: Iterable[str]) -> set[str]:
     """The words of `head` that no word of `sentences` shares a family with ("peacekeeping" says "peacekeeper")."""
     said = {stem(w) for s in sentences for w in words(s)}
-    return {h for h in head if not any(_kin(h, w) for w in said)}
+    return {h for h in head if not any(kin(h, w) for w in said)}
 
 
 def quantity_head(question: str) -> set[str]:
@@ -333,12 +333,12 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
         return False
     tokens = list(_WORD.finditer(lowered))  # the words `words` gives, with their places
     said = [stem(t.group()) for t in tokens]
-    if not all(not wanted or any(_kin(t, w) for t in wanted for w in said) for wanted in (topic, event)):
+    if not all(not wanted or any(kin(t, w) for t in wanted for w in said) for wanted in (topic, event)):
         return False
     if window is None:
         return True
     wanted = event or topic
-    near = [i for i, w in enumerate(said) if any(_kin(t, w) for t in wanted)]
+    near = [i for i, w in enumerate(said) if any(kin(t, w) for t in wanted)]
     at = [sum(1 for t in tokens if t.start() < d.start()) for d in dates]  # the word index where each date starts
     return any(abs(i - j) <= window for i in at for j in near)
 
@@ -346,7 +346,7 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _kin(a: str, b: str) -> bool:
+def kin(a: str, b: str) -> bool:
     """Two stems of one word family ("admit" and "admiss"): equal, or sharing a prefix of four letters
     or more that covers most of the shorter one."""
     if a == b:
@@ -603,4 +603,4 @@ def happened_unreported(question: str, sentences: Iterable[str]) -> str | None:
         return None
     forms = {stem(verb), *(stem(f) for f in _FORMS.get(verb, "").split())}
     said = {stem(w) for s in sentences for w in words(s.lower())}
-    return None if any(_kin(f, w) for f in forms for w in said) else verb
+    return None if any(kin(f, w) for f in forms for w in said) else verb

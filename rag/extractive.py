@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from index.model import Document
 from index.sentences import split_sentences
 from index.text import leans_back, names_in, tokenize
-from rag.answerability import holds_answer
+from rag.answerability import holds_answer, kin
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query, Turn, own_topic
 from rag.retrieve import ParagraphHit
@@ -157,6 +157,13 @@ def _redundant(candidate: Scored, chosen: list[Scored]) -> bool:
     return False
 
 
+def _first(chosen: list[Scored], key: tuple[str, int]) -> list[Scored]:
+    """`chosen`, its paragraph `key` ranked above any other (answers read best retrieved first)."""
+    top = max(s.selected.hit.score for s in chosen) + 1e-6
+    return [replace(s, selected=replace(s.selected, hit=replace(s.selected.hit, score=top))) if _paragraph(s) == key
+            else s for s in chosen]
+
+
 def _lead(hit: ParagraphHit) -> Scored | None:
     spans = split_sentences(hit.text)
     if not spans:
@@ -277,7 +284,15 @@ class ExtractiveGenerator:
         if query.wants_list:
             focus = self._focus(query, hits, scored, documents)
             return self._list(hits, scored, focus), False  # most relevant first; points keep the text's order
-        return self._focused(query, hits, scored), False
+        chosen = self._focused(query, hits, scored)
+        # "which ceasefires": other paragraphs that answer nearly as well and name them, when the answer stands alone
+        if query.several and chosen and not any(_leans(c) for c in chosen):
+            cited = {_paragraph(c) for c in chosen}
+            more = [s for s in self._list(hits, scored, self._focus(query, hits, scored, documents))
+                    if _paragraph(s) not in cited and not _leans(s) and any(kin(query.several, t) for t in s.tokens)]
+            if more:
+                return _first(chosen, _paragraph(chosen[0])) + more, False
+        return chosen, False
 
     def _focused(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]
                  ) -> list[Scored]:

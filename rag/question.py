@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from index.text import MARKER, NAME, names_in, strip_markers, tokenize
+from index.text import MARKER, NAME, names_in, stem, strip_markers, tokenize
 from rag.answerability import DOCUMENT_NUMBER, Expect, expected_type
 
 Role = Literal["user", "assistant"]
@@ -25,6 +25,30 @@ _LIST = re.compile(
     r"what does the (speech|statement) say about)\b",
     re.IGNORECASE,
 )
+# "Which ceasefires does it welcome?", "What natural disasters ...?": a plural asked for, several things
+_ASKED_THING = re.compile(r"^\s*(?:[\w-]+ ){0,2}?(?:which|what) (?P<words>(?:[\w'’-]+ ?){1,4})", re.IGNORECASE)
+_AUXILIARY = frozenset(["does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can",
+                        "could", "should", "must", "may", "might", "led", "of", "in", "on", "for", "to", "from", "by",
+                        "that", "the", "a", "an"])
+_NOT_PLURAL = frozenset(["news", "series", "means", "thanks", "species"])
+
+
+def asks_several(question: str) -> str:
+    """The stem of the plural thing a "which/what <things>" question asks for (the noun before its verb:
+    "ceasefir" for "Which ceasefires does it welcome?"), whose answer may lie in several paragraphs; else ""."""
+    match = _ASKED_THING.match(question)
+    if match is None:
+        return ""
+    head = ""
+    for word in match.group("words").lower().split():
+        if word in _AUXILIARY:
+            break
+        head = word
+    plural = (len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is", "'s", "’s"))
+              and head not in _NOT_PLURAL)
+    return stem(head) if plural else ""
+
+
 _POINTS = re.compile(
     r"\b(points|proposals|recommendations|suggestions|priorities|main (ideas|arguments|messages)|summar\w*|"
     r"(four|three|five|two|six) "
@@ -127,6 +151,7 @@ class Query:
     expect: Expect | None = None  # the kind of answer asked for: a quantity, a time, a named entity
     follow: FollowKind = ""  # how a follow-up leans on the conversation: refers back, asks for more, asks why
     asks_why: bool = False  # asks for a stated reason (a follow-up or not)
+    several: str = ""  # the stem of the things a "which <things>" question asks for: more paragraphs may name them
     said: str = ""  # every earlier answer of the conversation (markers removed): not to be said again
     last_answer: str = ""  # the previous answer (markers removed): a new question does not repeat it
     # the number of the document a metadata question names ("When was resolution 788 adopted?"): it asks
@@ -251,6 +276,7 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
         expect=expected_type(question),
         follow=kind,
         asks_why=bool(_WHY.search(question)),
+        several=asks_several(question),
         said=" ".join(strip_markers(a) for a in answers),
         last_answer=strip_markers(answers[-1]) if answers else "",
         metadata_fields=tuple(sorted(fields, key=found.__getitem__)),

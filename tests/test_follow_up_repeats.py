@@ -286,3 +286,33 @@ def test_an_answer_opening_a_paragraph_with_a_pronoun_brings_the_previous_paragr
     draft = _draft_from(text, 3, "What did the Prime Minister understand about the Charter?")
     assert draft.answer.startswith("Our delegation was led by Prime Minister Peter Fraser. [1] He understood")
     assert [c.paragraph for c in draft.citations] == [2, 3]
+
+
+@pytest.mark.parametrize(("question", "head"), [
+    ("Which ceasefires does New Zealand welcome in its statement?", "ceasefir"),
+    ("For which conflicts does the speaker say there is no military solution?", "conflict"),
+    ("What natural disasters does the speaker use as images of recovery?", "disaster"),
+    ("Which country convened the meeting?", ""),
+    ("What does he say those countries need?", ""),
+    ("Which process was it?", ""),
+])
+def test_which_things_asks_for_several(question: str, head: str) -> None:
+    from index.text import stem
+
+    assert analyse(question).several == (stem(head) if head else "")
+
+
+def test_which_things_adds_another_paragraph_that_names_them_after_the_best_one() -> None:
+    text = ("We welcome the ceasefire in Gaza agreed last month, and call for it to hold.\n"
+            "Our trade with the region grew by a third last year.\n"
+            "We also welcome the ceasefire over Ukraine agreed in Minsk, fragile as it is.\n")
+    document = parse_text(text, "nzl")
+    hits = [ParagraphHit("nzl", n, document.paragraph(n).text, score, 0.6, 0.5)
+            for n, score in ((3, 1.0), (1, 0.95), (2, 0.9))]
+    draft = ExtractiveGenerator().generate(analyse("Which ceasefires does New Zealand welcome?"), hits,
+                                           lambda doc_id: document)
+    assert [c.paragraph for c in draft.citations][:2] in ([3, 1], [1, 3])
+    assert "trade" not in draft.answer
+    single = ExtractiveGenerator().generate(analyse("Which ceasefire does New Zealand welcome in Ukraine?"), hits,
+                                            lambda doc_id: document)
+    assert len(single.citations) == 1
