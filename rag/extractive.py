@@ -57,6 +57,10 @@ REASON_BONUS = 0.1
 DRAWS_CONSEQUENCE = re.compile(r"\b(therefore|thus|hence|consequently|accordingly|that is why|this is why|for (that|"
                                r"this|these|those) reasons?|(led|leads|prompted|drove) (us|me|them|him|her) to)\b",
                                re.IGNORECASE)
+# A resolution's clause opens with its operative verb and what it acts on: "3. Requests the Secretary-General ..."
+OPERATIVE = re.compile(r"^(?:\d+\.\s*)?(?P<verb>[A-Z][a-z]+s)\s+"
+                       r"(?P<object>(?:the |all |its )?[A-Z][\w-]+(?: [A-Z][\w-]+)*)")
+ASKS_WHAT = re.compile(r"^\s*(?:and |so )?(?:what|which)\b", re.IGNORECASE)
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
 RUNNER_UP_POOL = 3  # ... and those that may add a second paragraph to it
@@ -155,6 +159,25 @@ def _redundant(candidate: Scored, chosen: list[Scored]) -> bool:
         if union and len(candidate.tokens & other.tokens) / len(union) > 0.6:
             return True
     return False
+
+
+def _sibling_clauses(chosen: list[Scored], hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]],
+                     query: Query) -> list[Scored]:
+    """The sentences of other retrieved paragraphs that repeat the operative phrase the answer's clause opens
+    with ("Requests the Secretary-General", also as "... and requests the Secretary-General to ..."), when the
+    question names what that phrase acts on: a resolution's clauses of one kind, which together answer."""
+    opening = OPERATIVE.match(chosen[0].selected.hit.text)
+    if opening is None or not set(tokenize(opening.group("object"))) <= set(tokenize(query.original)):
+        return []
+    verb, acted_on = (re.escape(opening.group(g)) for g in ("verb", "object"))
+    phrase = re.compile(rf"\b{verb}\s+{acted_on}\b", re.IGNORECASE)
+    cited = {_paragraph(c) for c in chosen}
+    found = []
+    for hit in hits:
+        if (hit.doc_id, hit.paragraph) in cited:
+            continue
+        found += [s for s in scored[(hit.doc_id, hit.paragraph)] if phrase.search(s.selected.text)][:1]
+    return found
 
 
 def _first(chosen: list[Scored], key: tuple[str, int]) -> list[Scored]:
@@ -292,6 +315,10 @@ class ExtractiveGenerator:
                     if _paragraph(s) not in cited and not _leans(s) and any(kin(query.several, t) for t in s.tokens)]
             if more:
                 return _first(chosen, _paragraph(chosen[0])) + more, False
+        what = ASKS_WHAT.match(query.original) and not query.expect  # not "how often", "when", "how many"
+        siblings = _sibling_clauses(chosen, hits, scored, query) if chosen and what else []
+        if siblings:  # "What does it ask the Secretary-General to do?": every "requests the Secretary-General"
+            return _first(chosen, _paragraph(chosen[0])) + siblings, False
         return chosen, False
 
     def _focused(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]]

@@ -316,3 +316,19 @@ def test_which_things_adds_another_paragraph_that_names_them_after_the_best_one(
     single = ExtractiveGenerator().generate(analyse("Which ceasefire does New Zealand welcome in Ukraine?"), hits,
                                             lambda doc_id: document)
     assert len(single.citations) == 1
+
+
+def test_a_resolutions_clauses_of_one_kind_answer_together() -> None:
+    text = ("1. Requests the Secretary-General to submit progress reports every six months;\n"
+            "2. Decides to remain seized of the matter;\n"
+            "3. Decides to encourage assistance from all Member States, and requests the Secretary-General to "
+            "submit within thirty days recommendations on the costs;\n")
+    document = parse_text(text, "res")
+    hits = [ParagraphHit("res", n, document.paragraph(n).text, score, 0.6, 0.5)
+            for n, score in ((1, 1.0), (2, 0.9), (3, 0.8))]
+    asked = ExtractiveGenerator().generate(analyse("What does the resolution ask the Secretary-General to do?"),
+                                           hits, lambda doc_id: document)
+    assert [c.paragraph for c in asked.citations] == [1, 3] and "thirty days" in asked.answer
+    how_often = ExtractiveGenerator().generate(analyse("How often must the Secretary-General report?"), hits,
+                                               lambda doc_id: document)
+    assert [c.paragraph for c in how_often.citations] == [1]
