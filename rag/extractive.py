@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import leans_back, names_in, tokenize
+from index.text import leans_back, names_in, stem, tokenize
 from rag.answerability import holds_answer, kin
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query, Turn, own_topic
@@ -60,6 +60,11 @@ DRAWS_CONSEQUENCE = re.compile(r"\b(therefore|thus|hence|consequently|accordingl
 # A resolution's clause opens with its operative verb and what it acts on: "3. Requests the Secretary-General ..."
 OPERATIVE = re.compile(r"^(?:\d+\.\s*)?(?P<verb>[A-Z][a-z]+s)\s+"
                        r"(?P<object>(?:the |all |its )?[A-Z][\w-]+(?: [A-Z][\w-]+)*)")
+# The verb a resolution's clause opens with: operative ("3. Commends ...", "(b) Calls upon ...") or preambular
+# ("Recalling ...", "Having examined ...")
+CLAUSE_VERB = re.compile(r"^(?:\d+\.\s*)?(?:\([a-z]{1,2}\)\s*)?(?:(?:Having|Further|Also|Strongly) (?=[a-z])|(?=[A-Z]))"
+                         r"(?P<verb>[A-Za-z][a-z]{3,}(?:s|ing|ed))\b")
+OPERATIVE_BONUS = 0.1
 ASKS_WHAT = re.compile(r"^\s*(?:and |so )?(?:what|which)\b", re.IGNORECASE)
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
@@ -136,11 +141,20 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
             value += 0.1  # holds the kind of answer asked for (a number, a date, a name)
         if query.asks_why and GIVES_REASON.search(text):
             value += REASON_BONUS  # "why" is answered by the sentence that states a reason
+        if start == 0 and _acts_as_asked(text, asked):
+            value += OPERATIVE_BONUS  # "Whom does the Council commend?": the clause that opens "Commends ..."
         value += SHAPE_BONUS * _has_shape(query.original, text)
         if _is_heading(text) and not query.wants_points:
             value *= HEADING_DISCOUNT
         scored.append(Scored(Selected(hit, start, end), value, tokens))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _acts_as_asked(text: str, asked: set[str]) -> bool:
+    """`text` is a resolution's clause whose opening verb ("Commends", "Recalling", "Having examined") is one the
+    question uses ("commend", "recall", "examine")."""
+    opening = CLAUSE_VERB.match(text)
+    return opening is not None and any(kin(stem(opening.group("verb").lower()), t) for t in asked)
 
 
 def _has_shape(question: str, text: str) -> bool:
@@ -306,7 +320,8 @@ class ExtractiveGenerator:
         scored = {(h.doc_id, h.paragraph): [s for s in self._scored(query, h, documents) if not skip(s)] for h in hits}
         if query.wants_list:
             focus = self._focus(query, hits, scored, documents)
-            return self._list(hits, scored, focus), False  # most relevant first; points keep the text's order
+            items = self._list(hits, scored, focus)  # the best answering paragraph first; points keep the text's order
+            return (_first(items, _paragraph(max(items, key=lambda i: i.score))) if items else items), False
         chosen = self._focused(query, hits, scored)
         # "which ceasefires": other paragraphs that answer nearly as well and name them, when the answer stands alone
         if query.several and chosen and not any(_leans(c) for c in chosen):

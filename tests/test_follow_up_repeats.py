@@ -332,3 +332,20 @@ def test_a_resolutions_clauses_of_one_kind_answer_together() -> None:
     how_often = ExtractiveGenerator().generate(analyse("How often must the Secretary-General report?"), hits,
                                                lambda doc_id: document)
     assert [c.paragraph for c in how_often.citations] == [1]
+
+
+def test_a_clause_opening_with_the_verb_asked_answers_and_a_list_opens_on_its_best_item() -> None:
+    from rag.extractive import _acts_as_asked
+
+    assert _acts_as_asked("3. Commends the efforts of the Secretary-General;", {"commend", "council"})
+    assert _acts_as_asked("Having examined the application of Oman,", {"examin"})
+    assert not _acts_as_asked("We commend the Secretary-General.", {"commend"})  # a statement's sentence
+    text = ("Decides that all States shall report on the activities under section C of the plan;\n"
+            "Confirms that the Special Commission and the Agency have the authority to conduct activities under "
+            "section C;\n")
+    document = parse_text(text, "res")
+    hits = [ParagraphHit("res", n, document.paragraph(n).text, score, 0.6, 0.5) for n, score in ((1, 1.0), (2, 0.99))]
+    draft = ExtractiveGenerator().generate(
+        analyse("Which bodies does the Council confirm have authority to conduct activities under section C?"), hits,
+        lambda doc_id: document)
+    assert draft.citations[0].paragraph == 2
