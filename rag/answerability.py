@@ -346,13 +346,6 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def unreferenced(sentence: str, question: str) -> str:
-    """`sentence` without the documents it cites by number ("resolution 425 (1978)", "A/71/L.73"), unless the
-    question names that number: the year of a cited resolution dates nothing the question asks about."""
-    asked = set(re.findall(r"\d+", question))
-    return _SYMBOL.sub(lambda m: m.group(0) if set(re.findall(r"\d+", m.group(0))) & asked else " ", sentence)
-
-
 def kin(a: str, b: str) -> bool:
     """Two stems of one word family ("admit" and "admiss"): equal, or sharing a prefix of four letters
     or more that covers most of the shorter one."""

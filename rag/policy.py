@@ -50,7 +50,6 @@ from rag.answerability import (
     tied_number,
     topic_unreported,
     unfound_quotes,
-    unreferenced,
     unsaid,
     without,
 )
@@ -207,9 +206,8 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
         year = bool(ASKS_YEAR.search(query.original))
         day = asks_exact_date(query.original)  # "on what date" wants a day, not "earlier this month"
-        dated = [unreferenced(s, query.original) for s in sentences]  # "resolution 425 (1978)" dates nothing asked
         if not any(tied_date(s, topic, event, year, policy.date_window, day) and not ordinal_conflict(query.original, s)
-                   for s in dated):
+                   for s in sentences):
             return "needs_date"
     return None
 
