@@ -141,7 +141,7 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
             value += 0.1  # holds the kind of answer asked for (a number, a date, a name)
         if query.asks_why and GIVES_REASON.search(text):
             value += REASON_BONUS  # "why" is answered by the sentence that states a reason
-        if start == 0 and _acts_as_asked(text, asked):
+        if _acts_as_asked(hit.text, start, end, asked):
             value += OPERATIVE_BONUS  # "Whom does the Council commend?": the clause that opens "Commends ..."
         value += SHAPE_BONUS * _has_shape(query.original, text)
         if _is_heading(text) and not query.wants_points:
@@ -150,11 +150,13 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
     return sorted(scored, key=lambda s: -s.score)
 
 
-def _acts_as_asked(text: str, asked: set[str]) -> bool:
-    """`text` is a resolution's clause whose opening verb ("Commends", "Recalling", "Having examined") is one the
-    question uses ("commend", "recall", "examine")."""
-    opening = CLAUSE_VERB.match(text)
-    return opening is not None and any(kin(stem(opening.group("verb").lower()), t) for t in asked)
+def _acts_as_asked(paragraph: str, start: int, end: int, asked: set[str]) -> bool:
+    """The sentence at `start`:`end` opens `paragraph`, a resolution's clause, with a verb ("Commends",
+    "Recalling", "Having examined") the question uses ("commend", "recall", "examine"); its printed label
+    ("9.") may stand before it as a sentence of its own."""
+    opening = CLAUSE_VERB.match(paragraph)
+    return (opening is not None and start <= opening.start("verb") < end
+            and any(kin(stem(opening.group("verb").lower()), t) for t in asked))
 
 
 def _has_shape(question: str, text: str) -> bool:
@@ -291,7 +293,7 @@ class ExtractiveGenerator:
             chosen = [s for s in chosen if s in unsaid or own & (s.tokens - _covered(unsaid))] if unsaid else chosen
         else:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
-        if said and chosen:  # the opening answers the question; the rest leaves out what was said
+        if said and chosen and query.is_follow_up:  # the opening answers; the rest leaves out what was said
             chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
         if query.asks_why and chosen:
             chosen = _with_reason(chosen)

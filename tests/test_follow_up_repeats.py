@@ -337,9 +337,12 @@ def test_a_resolutions_clauses_of_one_kind_answer_together() -> None:
 def test_a_clause_opening_with_the_verb_asked_answers_and_a_list_opens_on_its_best_item() -> None:
     from rag.extractive import _acts_as_asked
 
-    assert _acts_as_asked("3. Commends the efforts of the Secretary-General;", {"commend", "council"})
-    assert _acts_as_asked("Having examined the application of Oman,", {"examin"})
-    assert not _acts_as_asked("We commend the Secretary-General.", {"commend"})  # a statement's sentence
+    clause = "9. Commends the efforts of the Secretary-General;"
+    assert _acts_as_asked(clause, 3, len(clause), {"commend", "council"})  # "9." may split off as a sentence
+    assert _acts_as_asked("Having examined the application of Oman,", 0, 40, {"examin"})
+    assert not _acts_as_asked("We commend the Secretary-General.", 0, 33, {"commend"})  # a statement's sentence
+    second = "Recalling its resolution 425. It also notes the report."
+    assert not _acts_as_asked(second, 30, len(second), {"recall"})  # only the sentence that opens the clause
     text = ("Decides that all States shall report on the activities under section C of the plan;\n"
             "Confirms that the Special Commission and the Agency have the authority to conduct activities under "
             "section C;\n")
