@@ -293,7 +293,7 @@ class ExtractiveGenerator:
             chosen = [s for s in chosen if s in unsaid or own & (s.tokens - _covered(unsaid))] if unsaid else chosen
         else:
             chosen, reading = self._choose_any(query, hits, documents, lambda s: False)
-        if said and chosen and query.is_follow_up:  # the opening answers; the rest leaves out what was said
+        if said and chosen:  # the opening answers the question; the rest leaves out what was said
             chosen = chosen[:1] + [s for s in chosen[1:] if not _repeats(s, said)]
         if query.asks_why and chosen:
             chosen = _with_reason(chosen)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from index.text import COMMON_CAPS, MARKER, NAME, names_in, stem, strip_markers, tokenize
+from index.text import MARKER, NAME, names_in, stem, strip_markers, tokenize
 from rag.answerability import DOCUMENT_NUMBER, Expect, expected_type
 
 Role = Literal["user", "assistant"]
@@ -219,23 +219,11 @@ def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
     links = any(opening == w or opening.startswith(w + " ") for w in _LINKS)
     if (links and len(topic) <= 3) or (_DEMONSTRATIVE.search(question) and len(topic) <= 3):
         return "refers"
-    if _points_back(question) and len(topic) <= 5:  # "which areas of law enforcement does it name?"
+    if _ANAPHORA.search(question) and len(topic) <= 5:  # "which areas of law enforcement does it name?"
         return "refers"
     if len(topic) == 1 and _ABOUT_THE_TEXT.search(question):  # "What does the statement say about corruption?"
         return ""
     return "refers" if len(topic) <= 1 and not named else ""
-
-
-def _points_back(question: str) -> bool:
-    """A word of `question` points back at the conversation: "its" or "their" after a name the question gives
-    points at that name instead ("What does the Council reiterate its determination to do?")."""
-    for match in _ANAPHORA.finditer(question):
-        word = match.group(0).lower()
-        if word in ("its", "their") and any(m.start() < match.start() for m in NAME.finditer(question)
-                                            if m.group(0) not in COMMON_CAPS and m.start() > 0):
-            continue
-        return True
-    return False
 
 
 # A question that names the text itself and what about it asks about its own topic, however short

@@ -47,30 +47,3 @@ def test_a_question_may_name_the_part_of_a_document_it_asks_about() -> None:
     assert _PART.search("What does the Council decide at the end of the resolution?").group("end")
     assert _PART.search("What did he say at the outset?").group("outset")
     assert _PART.search("What is the end of the conflict?") is None
-
-
-def test_its_after_a_name_the_question_gives_points_at_that_name_not_back() -> None:
-    from rag.question import follow_kind
-
-    history = [Turn("user", "When was the resolution adopted?"), Turn("assistant", "On 18 December 1981. [1]")]
-    assert follow_kind("What does the Council reiterate its determination to do?", history) == ""
-    assert follow_kind("What does it reiterate its determination to do?", history) == "refers"
-    assert follow_kind("What are its main points?", history) == "refers"
-
-
-def test_a_self_contained_question_mid_conversation_is_composed_as_when_asked_fresh() -> None:
-    from index.parse import parse_text
-    from rag.extractive import ExtractiveGenerator
-    from rag.retrieve import ParagraphHit
-
-    text = ("Calls upon all concerned to consolidate the cease-fire called for by the Security Council and reiterates "
-            "its condemnation of violations;\n"
-            "Reiterates its determination to implement resolution 425 in the whole area of operation;\n")
-    document = parse_text(text, "res")
-    hits = [ParagraphHit("res", 1, document.paragraph(1).text, 1.0, 0.55, 0.6),
-            ParagraphHit("res", 2, document.paragraph(2).text, 0.93, 0.6, 0.6)]
-    question = "What does the Council reiterate its determination to do?"
-    fresh = ExtractiveGenerator().generate(analyse(question), hits, lambda doc_id: document)
-    said = [Turn("user", "What does the Council call for?"), Turn("assistant", document.paragraph(1).text + " [1]")]
-    again = ExtractiveGenerator().generate(analyse(question, said), hits, lambda doc_id: document)
-    assert [c.paragraph for c in again.citations] == [c.paragraph for c in fresh.citations]
