@@ -52,8 +52,9 @@ _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups)\b",
                        re.IGNORECASE)
 # "when" must open the question: "... when the UN assists member states" asks for no time
-_TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what years?|which years?|what date|which date|since when|"
-                     r"how long ago|(what|which) (day|month)|the date (of|on|when))\b", re.IGNORECASE)
+_TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what years?|which years?|since when|by when|how long ago|"
+                     r"(what|which) (exact |precise |specific )?(date|day|month|deadline)|"
+                     r"the (exact )?date (of|on|when)|the deadline)\b", re.IGNORECASE)
 _CARDINAL = re.compile(
     r"\b\d[\d,.]*\b(?!st|nd|rd|th)(?!\s+(years?|decades?|months?|days?)\b)|\b(one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?|"
@@ -75,7 +76,10 @@ _OFFICE = re.compile(_OFFICES, re.IGNORECASE)
 # "Who is the official delivering ...?", "Which opposition figure ...?": one person, whom the answer must name
 _ONE_PERSON_Q = re.compile(r"^\s*(?:and |so )?who (?:is|was|are|were) the (?:[\w-]+ )?(?:official|person|man|woman|"
                            r"individual|figure|author|sponsor)\b|\bwhich (?:[\w-]+ ){0,2}(?:figure|official|leader|"
-                           r"ruler|individual|sponsor|airline|company|firm|newspaper)s?\b", re.IGNORECASE)
+                           r"ruler|individual|sponsor|airline|company|firm|newspaper)s?\b|"
+                           r"\bnames? of the (?:[\w-]+ ){0,2}(?:official|person|man|woman|individual|figure|minister|"
+                           r"leader|president|prosecutor|judge|envoy|ambassador|officer|author|sponsor)s?\b",
+                           re.IGNORECASE)
 # A person as UN texts name one: a title, then a capitalised name ("Mr. Dennis Francis", "President Lula")
 _PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Sir|Dame|Madam|Excellency|Ambassador|President|Prime Minister|Minister|"
                      r"King|Queen|Prince|Princess|Sheikh|Judge|Secretary-General|General|Pope|Emir|Sultan)\.?\s+"
@@ -121,7 +125,8 @@ _PLACE_Q = re.compile(r"\b(which|what) (city|town|village|capital|region|provinc
                       re.IGNORECASE)
 _BODY_WORDS = frozenset(["commission", "council", "committee", "organization", "organisation", "union", "nations",
                          "assembly", "conference", "court", "bank", "fund", "agency", "programme", "program", "office",
-                         "group", "forum", "summit", "initiative", "declaration", "agenda", "treaty", "convention"])
+                         "group", "forum", "summit", "initiative", "declaration", "agenda", "treaty", "convention",
+                         "department", "ministry", "service", "services", "authority", "institute", "affairs"])
 _CAPS = frozenset(w.lower() for w in COMMON_CAPS)
 # continents and world regions: never a place inside a country
 _WORLD_REGIONS = frozenset(["Africa", "Asia", "Europe", "America", "Americas", "North America", "South America",
@@ -143,7 +148,7 @@ def asks_proper_name(question: str) -> Literal["name", "place"] | None:
 def names_new_proper(sentences: Iterable[str], question: str, place: bool = False, one: bool = False) -> bool:
     """Some sentence gives a capitalised name that `question` does not (a lone capitalised word that opens a
     sentence may be any word, so it does not count); with `place`, one that is neither a country nor a body;
-    with `one` (one person or firm is asked), one that is no body or country and shares no word with the
+    with `one` (one person or firm is asked), one that is no body, acronym or country and shares no word with the
     question's names ("President Ferdinand Marcos" is the "President Marcos" the question gives)."""
     asked = {name_key(w) for w in NAME.findall(question)}
     countries = {code_of(c) for c in countries_asked(question)}  # "the Fijian Prime Minister" names Fiji
@@ -154,9 +159,9 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
             parts = [name_key(w) for w in re.split(r"[ -]", run)]
             if (match.start() == opening and len(parts) == 1) or not set(parts) - asked - _CAPS - _GENERIC_CAPS:
                 continue
-            if one and (set(parts) & asked - _CAPS - _GENERIC_CAPS or parts[-1] in _BODY_WORDS
+            if one and (set(parts) & asked - _CAPS - _GENERIC_CAPS or set(parts) & _BODY_WORDS or run.isupper()
                         or code_of(run) or demonym_country(run)):
-                continue  # the asked one by another form of the name, or a body or a country: no person or firm
+                continue  # the asked one by another form, a body, an acronym or a country: no person or firm
             alone = code_of(run) or code_of(demonym_country(run) or "")  # the run is a country, nothing more
             if alone is not None and alone in countries:
                 continue
@@ -193,14 +198,22 @@ def expected_type(question: str) -> Expect | None:
 
 # Words UN texts use for the same counted thing: "how many soldiers" is answered by "82 peacekeepers" or "370 men
 # and women"; "how many missions" by "seven peacekeeping operations".
+_PEOPLE = frozenset(stem(w) for w in ("people", "persons", "individuals"))
 _COUNTED_KIN = (frozenset(stem(w) for w in ("soldiers", "troops", "peacekeepers", "personnel", "men", "women",
                                             "officers", "staff", "contingents", "blue helmets")),
                 frozenset(stem(w) for w in ("missions", "operations")))
 
 
-def counted_kin(head: set[str]) -> set[str]:
-    """`head` with the other words for what it counts (`_COUNTED_KIN`)."""
-    return head.union(*(group for group in _COUNTED_KIN if head & group))
+def counted_kin(head: set[str], sentences: Iterable[str] = ()) -> set[str]:
+    """`head` with the other words for what it counts (`_COUNTED_KIN`); people may be counted by a plural
+    demonym of `sentences` ("how many people" by "500 million Indians")."""
+    kin_words = head.union(*(group for group in _COUNTED_KIN if head & group))
+    if head & _PEOPLE:  # a nation's people, not any group of them ("five Iranian citizens" charged)
+        kin_words |= {stem(w.lower()) for s in sentences for w in _CAPITAL_PLURAL.findall(s) if demonym_country(w[:-1])}
+    return kin_words
+
+
+_CAPITAL_PLURAL = re.compile(r"\b[A-Z][a-z]+s\b")
 
 
 def unsaid(head: set[str], sentences: Iterable[str]) -> set[str]:
@@ -225,11 +238,14 @@ def quantity_head(question: str) -> set[str]:
     return head - {n for n in named if following.get(n) in head}
 
 
+_NAMED_NUMBER = re.compile(r"\b[A-Za-z]+-\d+\b")
+
+
 def tied_number(sentence: str, head: set[str], window: int) -> bool:
     """`sentence` states a number within `window` words of a word of `head` (any number when `head` is
     empty). Years, document symbols (A/71/L.73) and numbered references (resolution 264, paragraph 8)
-    are not quantities."""
-    tokens = words(_SYMBOL.sub(" ", sentence))
+    are not quantities, nor are the days of dates (2 November) and numbers inside names (COVID-19, G-20)."""
+    tokens = words(_NAMED_NUMBER.sub(" ", _DAY_DATE.sub(" ", _SYMBOL.sub(" ", sentence))))
     counts = [i for i, t in enumerate(tokens) if _is_count(t, head)]
     if not head:
         return bool(counts)
@@ -247,9 +263,10 @@ def _is_count(token: str, head: set[str]) -> bool:
     return not _YEAR.match(token) or bool(head & {"year", "age"})
 
 
-# "How much ...?" asks for an amount: money, a share, a measure or a large round number, not a bare count
-# ("sponsored by 130 Member States" says nothing of how much is spent)
-_HOW_MUCH = re.compile(r"\bhow much\b(?! (?:time|longer|later|earlier|sooner)\b)", re.IGNORECASE)
+# "How much ...?" and "what percentage ...?" ask for an amount: money, a share, a measure or a large round number,
+# not a bare count ("sponsored by 130 Member States" says nothing of how much is spent)
+_HOW_MUCH = re.compile(r"\bhow much\b(?! (?:time|longer|later|earlier|sooner)\b)|"
+                       r"\bwhat (?:percentage|proportion|fraction|share)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"[$€£¥]|%|\b(?:dollars?|euros?|pounds|yen|francs?|rupees?|yuan|pesos?|shillings?|million|"
                      r"millions|billion|billions|trillion|trillions|per ?cent|percent|tons?|tonnes?|hectares?|acres?|"
                      r"kilomet(?:re|er)s?|km|miles?|megawatts?|gigawatts?|MW|GW|litres?|liters?|barrels?|"
@@ -266,8 +283,8 @@ def states_amount(sentence: str) -> bool:
 
 
 # "On what date ...?", "the date of the summit": a day, not a year or "earlier this month"
-_EXACT_DATE_Q = re.compile(r"\b(?:what|which) (?:exact )?(?:date|day)s?\b(?! and\b)|"
-                           r"\bthe (?:exact )?date (?:of|on|when)\b", re.IGNORECASE)
+_EXACT_DATE_Q = re.compile(r"\b(?:what|which) (?:exact |precise |specific )?(?:date|day|deadline)s?\b(?! and\b)|"
+                           r"\bthe (?:exact )?date (?:of|on|when)\b|\bby when\b|\bthe deadline\b", re.IGNORECASE)
 _MONTHS = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 _DAY_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?: (?:and|to|-|–) \d{{1,2}}(?:st|nd|rd|th)?)? "
                        rf"(?:of )?{_MONTHS}\b|"
@@ -340,10 +357,13 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
     wanted = event or topic
     near = [i for i, w in enumerate(said) if any(kin(t, w) for t in wanted)]
     at = [sum(1 for t in tokens if t.start() < d.start()) for d in dates]  # the word index where each date starts
+    if min(at) <= FRONTED:  # "In 1987, under ..., Argentina supplied the fuel": a date opening the sentence dates it
+        return True
     return any(abs(i - j) <= window for i in at for j in near)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+FRONTED = 2  # a date within this many words of a sentence's start opens it ("In 1987, ...", "On 10 September, ...")
 
 
 def kin(a: str, b: str) -> bool:

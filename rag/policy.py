@@ -58,7 +58,8 @@ from rag.question import Query, is_injection
 from rag.retrieve import ParagraphHit
 
 # Words that frame a question about a time rather than name its topic ("In which year did ...").
-_TIME_FRAME = frozenset(tokenize("year years date day month when time period held happen took place"))
+_TIME_FRAME = frozenset(tokenize("year years date day month when time period held happen took place exact precise "
+                                 "specific deadline"))
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
     if query.expect == "quantity":
         head = quantity_head(query.original)
         amount = asks_amount(query.original)  # "how much" is not answered by a count of things
-        counted = head | counted_kin(unsaid(head, sentences))  # "soldiers" the text calls "peacekeepers"
+        counted = head | counted_kin(unsaid(head, sentences), sentences)  # "soldiers" the text calls "peacekeepers"
         if not any(tied_number(s, counted, policy.number_window) and (not amount or states_amount(s))
                    for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")

@@ -318,3 +318,66 @@ def test_a_count_of_soldiers_is_answered_by_peacekeepers_only_when_the_text_has_
     killed = analyse("How many Norwegian peacekeepers were killed last year?")
     served = "We salute those who fell in peacekeeping last year. Some 370 Norwegian men and women serve today."
     assert after_generation(killed, _draft(served), AnswerPolicy()) is not None
+
+
+def test_an_exact_date_or_deadline_is_a_time_question_needing_a_day() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    summit = analyse("On what exact date was the extraordinary virtual summit held?")
+    month = "I convened and chaired an extraordinary virtual summit in June last year."
+    assert after_generation(summit, _draft(month), AnswerPolicy()) == "needs_date"
+    assert after_generation(summit, _draft("The extraordinary virtual summit was held on 3 June 2020."),
+                            AnswerPolicy()) is None
+    deadline = analyse("By what deadline must the Secretary-General report?")
+    assert after_generation(deadline, _draft("Requests the Secretary-General to report to the Council."),
+                            AnswerPolicy()) == "needs_date"
+
+
+def test_a_date_opening_the_sentence_dates_its_main_clause_however_far() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    supplied = ("In 1987, under the first democratic Government and under the control of the International Atomic "
+                "Energy Agency, Argentina supplied the nuclear fuel for the reactor known as Tehran.")
+    year = analyse("In what year did Argentina supply nuclear fuel for the Tehran reactor?")
+    assert after_generation(year, _draft(supplied), AnswerPolicy()) is None
+    late = ("Under the first democratic Government and under the control of the International Atomic Energy Agency "
+            "and its inspectors, Argentina supplied the nuclear fuel for the reactor known as Tehran in 1987.")
+    assert after_generation(year, _draft(late), AnswerPolicy()) is None  # the year beside the reactor
+    buried = ("Under the first democratic Government, in 1987, and under the control of the International Atomic "
+              "Energy Agency and its many inspectors and officials, Argentina supplied the nuclear fuel.")
+    assert after_generation(year, _draft(buried), AnswerPolicy()) == "needs_date"
+
+
+def test_days_of_dates_and_numbers_inside_names_count_nothing() -> None:
+    doses = quantity_head("How many COVID-19 vaccine doses had Kenya administered?")
+    assert not tied_number("We must put equitable global vaccine access at the core of recovery from COVID-19.",
+                           doses, 6)
+    assert tied_number("Kenya has administered 4 million COVID-19 vaccine doses.", doses, 6)
+    voters = quantity_head("What percentage of white voters approved the constitution?")
+    assert not tied_number("The constitution endorsed on 2 November 1983 by the white voters", voters, 6)
+
+
+def test_what_percentage_needs_an_amount_and_people_may_be_counted_by_a_demonym() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    share = analyse("What percentage of voters approved the new constitution?")
+    assert after_generation(share, _draft("The new constitution was approved by 12 voters of 3 regions."),
+                            AnswerPolicy()) is not None
+    assert after_generation(share, _draft("The new constitution was approved by 66 per cent of voters."),
+                            AnswerPolicy()) is None
+    people = analyse("How many people will the health scheme cover?")
+    assert after_generation(people, _draft("The health scheme will benefit 500 million Indians."),
+                            AnswerPolicy()) is None
+    charged = "The judge decided to press charges against five Iranian citizens in the case."
+    assert after_generation(analyse("How many people were killed in the attack?"), _draft(charged),
+                            AnswerPolicy()) is not None
+
+
+def test_the_name_of_a_person_needs_a_person_not_a_body() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    official = analyse("What is the name of the former intelligence official whom Interpol is looking for?")
+    bodies = "Our Ambassador held meetings with the State Department and asked Interpol about that individual."
+    assert after_generation(official, _draft(bodies), AnswerPolicy()) == "needs_name"
+    assert after_generation(official, _draft("Interpol is looking for Antonio Stiuso, a former official."),
+                            AnswerPolicy()) is None
