@@ -49,7 +49,7 @@ _DATE = re.compile(r"\b((\d{1,2}(st|nd|rd|th)?( (and|to|-) \d{1,2}(st|nd|rd|th)?
 _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"\b(which|what) (?!(?:should|do|does|did|can|could|would|will|must|are|is|were|was|have|"
                        r"has|may|might)\b)(\w+ )?(country|countries|organi[sz]ations?|agency|"
-                       r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups)\b",
+                       r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups|member)\b",
                        re.IGNORECASE)
 # "when" must open the question: "... when the UN assists member states" asks for no time
 _TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what years?|which years?|since when|by when|how long ago|"
@@ -61,8 +61,9 @@ _CARDINAL = re.compile(
     r"percent)\b(?!-)(?!\s+(years?|decades?|months?|days?)\b)|%|\$|€|£",  # "forty-first" is no count
     re.IGNORECASE,
 )
-# "Which country will host ...": one country is the answer (plural "which countries" may be answered by a group)
-_COUNTRY_Q = re.compile(r"\b(which|what) (\w+ )?(country|nation|state)\b(?!s| of\b)", re.IGNORECASE)
+# "Which country will host ...", "which Council member ...": one country is the answer (plural "which countries"
+# may be answered by a group: "the drug-consuming countries in the North")
+_COUNTRY_Q = re.compile(r"\b(which|what) (\w+ )?(country|nation|state|member)\b(?!s| of\b)", re.IGNORECASE)
 # "Who chairs the committee?", "Who was the President of the Council for Namibia?", "Who was Oman's ruler?": a
 # person holding an office
 _OFFICES = (r"(?:president|prime minister|minister|chair|chairman|chairperson|head|leader|secretary-general|director|"

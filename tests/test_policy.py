@@ -381,3 +381,13 @@ def test_the_name_of_a_person_needs_a_person_not_a_body() -> None:
     assert after_generation(official, _draft(bodies), AnswerPolicy()) == "needs_name"
     assert after_generation(official, _draft("Interpol is looking for Antonio Stiuso, a former official."),
                             AnswerPolicy()) is None
+
+
+def test_which_member_needs_a_member_named() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    sponsor = analyse("Which Council member sponsored the draft resolution?")
+    assert after_generation(sponsor, _draft("Requests the Secretary-General to report on the implementation."),
+                            AnswerPolicy()) == "needs_country"
+    assert after_generation(sponsor, _draft("The draft resolution was sponsored by Ghana and adopted."),
+                            AnswerPolicy()) is None
