@@ -271,7 +271,7 @@ _HOW_MUCH = re.compile(r"\bhow much\b(?! (?:time|longer|later|earlier|sooner)\b)
 _AMOUNT = re.compile(r"[$€£¥]|%|\b(?:dollars?|euros?|pounds|yen|francs?|rupees?|yuan|pesos?|shillings?|million|"
                      r"millions|billion|billions|trillion|trillions|per ?cent|percent|tons?|tonnes?|hectares?|acres?|"
                      r"kilomet(?:re|er)s?|km|miles?|megawatts?|gigawatts?|MW|GW|litres?|liters?|barrels?|"
-                     r"doses?|half|double|twice|triple)\b", re.IGNORECASE)
+                     r"doses?|half|halves|thirds?|quarters?|fifths?|double|twice|triple)\b", re.IGNORECASE)
 
 
 def asks_amount(question: str) -> bool:
@@ -284,8 +284,8 @@ def states_amount(sentence: str) -> bool:
 
 
 # "On what date ...?", "the date of the summit": a day, not a year or "earlier this month"
-_EXACT_DATE_Q = re.compile(r"\b(?:what|which) (?:exact |precise |specific )?(?:date|day|deadline)s?\b(?! and\b)|"
-                           r"\bthe (?:exact )?date (?:of|on|when)\b|\bby when\b|\bthe deadline\b", re.IGNORECASE)
+_EXACT_DATE_Q = re.compile(r"\b(?:what|which) (?:exact |precise |specific )?(?:date|day)s?\b(?! and\b)|"
+                           r"\bthe (?:exact )?date (?:of|on|when)\b", re.IGNORECASE)  # a deadline may be a year
 _MONTHS = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 _DAY_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?: (?:and|to|-|–) \d{{1,2}}(?:st|nd|rd|th)?)? "
                        rf"(?:of )?{_MONTHS}\b|"

@@ -391,3 +391,13 @@ def test_which_member_needs_a_member_named() -> None:
                             AnswerPolicy()) == "needs_country"
     assert after_generation(sponsor, _draft("The draft resolution was sponsored by Ghana and adopted."),
                             AnswerPolicy()) is None
+
+
+def test_a_deadline_may_be_a_year_and_a_share_a_fraction() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    deadline = analyse("By what deadline must the Goals be met?")
+    assert after_generation(deadline, _draft("The Goals must be met by 2030, the deadline we set."),
+                            AnswerPolicy()) is None
+    share = analyse("What share of the budget goes to peacekeeping?")
+    assert after_generation(share, _draft("Two thirds of the budget goes to peacekeeping."), AnswerPolicy()) is None
