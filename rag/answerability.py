@@ -52,9 +52,9 @@ _ENTITY_Q = re.compile(r"^\s*(who (is|was|are|were) (the|a|an)\b|whom\b)|"
                        r"agencies|body|bodies|person|people|official|leader|nation|nations|state|states|group|groups|member)\b",
                        re.IGNORECASE)
 # "when" must open the question: "... when the UN assists member states" asks for no time
-_TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what years?|which years?|since when|by when|how long ago|"
+_TIME_Q = re.compile(r"^\s*(and |so |but )?when\b|\b(what years?|which years?|since when|how long ago|"
                      r"(what|which) (exact |precise |specific )?(date|day|month|deadline)|"
-                     r"the (exact )?date (of|on|when)|the deadline)\b", re.IGNORECASE)
+                     r"the (exact )?date (of|on|when))\b", re.IGNORECASE)
 _CARDINAL = re.compile(
     r"\b\d[\d,.]*\b(?!st|nd|rd|th)(?!\s+(years?|decades?|months?|days?)\b)|\b(one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?|"
