@@ -86,7 +86,8 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)|"
                        r"\b(deliver\w*|given|made|held|adopted)\b.*\b(on|in) (what|which) (date|day|year)\b|"
-                       r"\bthe date of (this |the )?(resolution|statement|speech|remarks|address)\b|\bits date\b",
+                       r"\b(the|adoption) date of (this |the )?(?-i:[A-Z]\w+ ){0,2}(resolution|statement|speech|"
+                       r"remarks|address)\b|\bits date\b",
                        re.IGNORECASE),
     # "What was the vote on this resolution?", "How was it adopted?", "Who abstained?"
     "vote": re.compile(r"\b(what|how) (was|were) the (vote|voting|votes)\b|\bhow (was|were) (it|this|the) (\w+ )?"
@@ -106,7 +107,9 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                         r"position|rank|office)\b|\btitle of the (statement|speech|remarks)\b|\bwhat (is|was) the "
                         r"(statement|speech) (called|titled)|\bwhat (is|was) the (statement|speech|remarks|address) "
                         r"about\b|\b(topic|subject|theme) of the (open )?(debate|meeting|statement|speech|remarks)|"
-                        r"\bnumber of (this|the) (resolution|document|decision)|\bin what capacity\b|"
+                        r"\bnumber( and [\w ]{1,30}?)? of (this|the) (?-i:[A-Z]\w+ ){0,2}(resolution|document|"
+                        r"decision)|"
+                        r"\bin what capacity\b|"
                         r"\b(what|which) (office|position|title|post|rank) (does|did|do) (the )?"
                         r"(speaker|ambassador|he|she)\b",
                         re.IGNORECASE),
@@ -169,8 +172,9 @@ _ABOUT_DOCUMENT = frozenset(tokenize(
     "forum organ venue occasion event debate open position rank office wrote write vote voted country nation "
     "government state behalf general assembly security council capacity address addressing delivering being hold "
     "its this outcome result voting tell give me basic key facts details member members abstain abstained "
-    "abstention abstentions against favour favor unanimous unanimously"))
-_THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (statement|speech|remarks|address|"
+    "abstention abstentions against favour favor unanimous unanimously adoption"))
+_THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (?-i:[A-Z]\w+ ){0,2}(statement|speech|"
+                            r"remarks|address|"
                             r"resolution|document|text|speaker|meeting|session|debate)\b|\b(was|is) it\b",
                             re.IGNORECASE)
 

@@ -43,6 +43,8 @@ def test_a_date_must_stand_beside_the_topic_it_dates() -> None:
     ("When was the resolution adopted, and at which meeting?", True),
     ("On what date did Moses Garoeb make his statement to the Council?", False),
     ("On what date are the elections to be held under this resolution?", False),
+    ("What is the number and adoption date of this Security Council resolution?", True),
+    ("What did the earlier resolution decide?", False),
 ])
 def test_metadata_questions_are_about_the_document_itself(question: str, about: bool) -> None:
     assert about_the_document(question) is about
@@ -417,3 +419,8 @@ def test_a_party_a_resolution_names_throughout_is_not_who_speaks_in_it() -> None
     hits = [ParagraphHit("r", 1, clauses[0], 1.0, 0.7, 0.6)]
     letter = analyse("What did Lebanon say in that letter?")
     assert before_generation(letter, hits, [own], 0.6, AnswerPolicy()) == "not_reported: Lebanon"
+
+
+def test_the_number_and_adoption_date_are_both_asked_of_the_document() -> None:
+    query = analyse("What is the number and adoption date of this Security Council resolution?")
+    assert set(query.metadata_fields) == {"date", "title"}
