@@ -339,13 +339,11 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
               year: bool = False, window: int | None = None, day: bool = False) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
-    "deliver its opinion"), most of that too, past forms ("went" for "go") counted and the role that may be
-    the speaker's "I" ("the minister") left aside: a date beside the names alone, or beside "legalized" alone
-    when "legalize same-sex marriage" is asked, dates something else. A date opening the sentence ("In 1987,")
-    dates it wherever the event stands. With `window`, any other date must stand within that many words of
-    such a word (of `event` when the question has one): a long sentence may date something else ("... the
-    advisory opinion of 21 June 1971" is not the date of the elections the same sentence demands). With
-    `day`, only a date that names its day counts ("on what date" is not answered by "in January 2018")."""
+    "deliver its opinion"), some word of that too: a date beside the names alone dates something else.
+    With `window`, a date must also stand within that many words of such a word (of `event` when the
+    question has one): a long sentence may date something else ("... the advisory opinion of 21 June
+    1971" is not the date of the elections the same sentence demands). With `day`, only a date that names
+    its day counts ("on what date" is not answered by "in January 2018")."""
     lowered = sentence.lower()
     pattern = _DAY_DATE if day else _YEAR_DATE if year else _DATE  # "in which year" is not answered by "in May"
     dates = list(pattern.finditer(lowered))
@@ -355,10 +353,6 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
     said = [stem(t.group()) for t in tokens]
     if not all(not wanted or any(kin(t, w) for t in wanted for w in said) for wanted in (topic, event)):
         return False
-    done = {t for t in event if not _ROLE.fullmatch(t)}  # "the minister" who went is the "I" of a statement
-    held = sum(1 for t in done if any(kin(t, w) or _IRREGULAR.get(w) == t for w in said))
-    if len(done) >= 2 and held * 2 < len(done):  # "In 2013, Uruguay legalized the sale of cannabis" does not
-        return False  # date when it "legalized same-sex marriage": most of what happened must be said
     if window is None:
         return True
     wanted = event or topic
@@ -370,19 +364,6 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
 
 
 _WORD = re.compile(r"[a-z0-9]+")
-# the past forms of common irregular verbs, as stems, to the stems of their base forms ("went" is "go")
-_IRREGULAR = {stem(past): stem(base) for base, forms in (
-    ("go", "went gone"), ("take", "took taken"), ("make", "made"), ("give", "gave given"), ("hold", "held"),
-    ("meet", "met"), ("come", "came"), ("say", "said"), ("tell", "told"), ("see", "saw seen"), ("lead", "led"),
-    ("begin", "began begun"), ("bring", "brought"), ("speak", "spoke spoken"), ("write", "wrote written"),
-    ("send", "sent"), ("leave", "left"), ("find", "found"), ("build", "built"), ("become", "became"),
-    ("win", "won"), ("rise", "rose risen"), ("fall", "fell fallen"), ("seek", "sought"), ("think", "thought"),
-    ("buy", "bought"), ("pay", "paid"), ("keep", "kept"), ("lose", "lost"), ("run", "ran"),
-    ("choose", "chose chosen"), ("draw", "drew drawn"), ("strike", "struck"), ("fight", "fought"),
-    ("grow", "grew grown"), ("know", "knew known"), ("sell", "sold"), ("teach", "taught"), ("feel", "felt"),
-    ("stand", "stood"), ("understand", "understood"), ("forgive", "forgave forgiven"), ("shake", "shook"),
-) for past in forms.split()}
-_ROLE = re.compile(r"speaker|" + _OFFICES.removesuffix(r")\b") + ")")
 FRONTED = 2  # a date within this many words of a sentence's start opens it ("In 1987, ...", "On 10 September, ...")
 
 

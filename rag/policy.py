@@ -58,8 +58,6 @@ from rag.question import Query, is_injection
 from rag.retrieve import ParagraphHit
 
 # Words that frame a question about a time rather than name its topic ("In which year did ...").
-# where a second question starts after a time question's own clause: "When did he go, and what happened then?"
-_TIME_CLAUSE = re.compile(r",? and (?=(?:what|how|which|who|whom|why|where)\b)|[;?] ", re.IGNORECASE)
 _TIME_FRAME = frozenset(tokenize("year years date day month when time period held happen took place exact precise "
                                  "specific deadline"))
 
@@ -209,22 +207,14 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
     if proper and not names_new_proper(sentences, query.original, place=proper == "place"):
         return "needs_name"
     if query.expect == "time":
-        asked = _time_clause(query.original)
-        topic = set(tokenize(asked)) - _TIME_FRAME
-        event = topic - {t for name in names_in(asked) for t in tokenize(name)}
+        topic = set(tokenize(query.original)) - _TIME_FRAME
+        event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
         year = bool(ASKS_YEAR.search(query.original))
         day = asks_exact_date(query.original)  # "on what date" wants a day, not "earlier this month"
         if not any(tied_date(s, topic, event, year, policy.date_window, day) and not ordinal_conflict(query.original, s)
                    for s in sentences):
             return "needs_date"
     return None
-
-
-def _time_clause(question: str) -> str:
-    """A time question's own clause: "When did he go to Islamabad to propose talks" of "..., and what happened
-    soon afterwards?"; the whole of "When and where will Peru host the conference?"."""
-    first = _TIME_CLAUSE.split(question, maxsplit=1)[0]
-    return first if len(first.split()) >= 4 else question
 
 
 def _weak_match(body: Sequence[ParagraphHit], policy: AnswerPolicy) -> bool:
