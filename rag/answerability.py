@@ -455,7 +455,7 @@ def reports(sentence: str) -> bool:
 
 def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
     """Who a "what did X say/argue/propose" question asks about, when X is not the speaker: not a
-    pronoun or role, and none of `identity` (the names of who speaks in the document)."""
+    pronoun or role, and none of `identity` (the document's own speaker and most used names)."""
     match = _REPORTED.search(question)
     if not match:
         return None

@@ -99,9 +99,6 @@ class Profile:
     country: str | None = None  # the country it speaks for, as it writes the name (`index.countries`)
     code: str | None = None  # that country's ISO code, also when only its file name or metadata gives it
     numbers: frozenset[str] = frozenset()  # the numbers its title gives it ("Resolution 385 (1976)": 385, 1976)
-    # who speaks in it: the names of its title, speaker and country, not the names it merely uses throughout
-    # ("Lebanon" in a resolution on Lebanon is a party the Council speaks of, whose words it may not report)
-    voice: frozenset[str] = frozenset()
 
 
 def profile(document: Document, policy: AnswerPolicy) -> Profile:
@@ -117,9 +114,8 @@ def profile(document: Document, policy: AnswerPolicy) -> Profile:
     country = document_country(document)
     code = country_code(document.doc_id.upper()) or (code_of(listed) if listed else None)
     numbers = frozenset(re.findall(r"\d+", document.title))
-    voice = own | {name_key(n) for n in NAME.findall(country or listed)}
     return Profile(vocabulary, frozenset(common | own), "\n".join(p.text for p in paragraphs), country or None, code,
-                   numbers, frozenset(voice))
+                   numbers)
 
 
 def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequence[Profile],
@@ -151,8 +147,8 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     if absent and profiles:
         return f"not_in_text: {absent[0]}"
     sentences = [h.text[a:b] for h in body for a, b in split_sentences(h.text)]
-    voice = frozenset().union(*(p.voice for p in profiles)) if profiles else frozenset()
-    subject = reported_subject(query.standalone, voice)
+    identity = frozenset().union(*(p.identity for p in profiles)) if profiles else frozenset()
+    subject = reported_subject(query.standalone, identity)
     if subject is not None and any(_own_country(c, profiles) for c in countries_asked(subject)):
         subject = None  # "the Colombian President" of Colombia's statement is its speaker
     if subject is not None and never_reported(subject, sentences):

@@ -405,22 +405,6 @@ def test_a_deadline_may_be_a_year_and_a_share_a_fraction() -> None:
     assert after_generation(share, _draft("Two thirds of the budget goes to peacekeeping."), AnswerPolicy()) is None
 
 
-def test_a_party_a_resolution_names_throughout_is_not_who_speaks_in_it() -> None:
-    from rag.policy import AnswerPolicy, before_generation, profile
-    from rag.retrieve import ParagraphHit
-
-    clauses = ["Taking note of the letter of the Permanent Representative of Lebanon dated 14 December 1981,",
-               "Supports the efforts of the Government of Lebanon in southern Lebanon,",
-               "Requests the Secretary-General to continue his discussions with the Government of Lebanon;",
-               "Decides to remain seized of the question."]
-    document = Document("r", "Resolution 498 (1981)", tuple(Paragraph(i + 1, t) for i, t in enumerate(clauses)))
-    own = profile(document, AnswerPolicy())
-    assert "lebanon" in own.identity and "lebanon" not in own.voice
-    hits = [ParagraphHit("r", 1, clauses[0], 1.0, 0.7, 0.6)]
-    letter = analyse("What did Lebanon say in that letter?")
-    assert before_generation(letter, hits, [own], 0.6, AnswerPolicy()) == "not_reported: Lebanon"
-
-
 def test_the_number_and_adoption_date_are_both_asked_of_the_document() -> None:
     query = analyse("What is the number and adoption date of this Security Council resolution?")
     assert set(query.metadata_fields) == {"date", "title"}
