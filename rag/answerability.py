@@ -392,7 +392,8 @@ def holds_answer(expect: Expect | None, text: str, question: str, window: int = 
     """`satisfies`, with a quantity's number tied to what is counted ("five" beside "economies" does not
     say what share of GDP)."""
     if expect == "quantity":
-        return tied_number(text, quantity_head(question), window)
+        head = quantity_head(question)
+        return tied_number(text, head | counted_kin(unsaid(head, [text]), [text]), window)
     return satisfies(expect, text, question)
 
 

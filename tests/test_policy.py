@@ -408,3 +408,11 @@ def test_a_deadline_may_be_a_year_and_a_share_a_fraction() -> None:
 def test_the_number_and_adoption_date_are_both_asked_of_the_document() -> None:
     query = analyse("What is the number and adoption date of this Security Council resolution?")
     assert set(query.metadata_fields) == {"date", "title"}
+
+
+def test_a_sentence_counting_people_by_their_demonym_holds_the_answer() -> None:
+    from rag.answerability import holds_answer
+
+    question = "How many people will the health scheme cover?"
+    assert holds_answer("quantity", "That revolutionary scheme will benefit 500 million Indians.", question)
+    assert not holds_answer("quantity", "The scheme was launched a few days ago by the Prime Minister.", question)
