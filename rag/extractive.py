@@ -278,7 +278,11 @@ class ExtractiveGenerator:
                 return bool(found) and holds_answer(query.expect, found[0].selected.text, query.original)
 
             lacks = bool(query.expect) and holds(best) and not holds(chosen)
-            if chosen and not reason and not weaker and not lacks and not (own & (best[0].tokens - chosen[0].tokens)):
+            # its own words point back only where the new evidence holds none the said one lacks ("Whom does the
+            # Council commend in it?": "Commends ..." answers, though only the said sentence names the Council)
+            back = bool(chosen) and bool(own & (best[0].tokens - chosen[0].tokens)) and not own & (
+                chosen[0].tokens - best[0].tokens)
+            if chosen and not reason and not weaker and not lacks and not back:
                 return _opening_stands(chosen, reading, said), reading
             # nothing new, or the follow-up's own words point at a sentence already given ("and per-capita
             # income?"): it is asked for again, unless what it points at is the text the quoted sentence

@@ -352,3 +352,19 @@ def test_a_clause_opening_with_the_verb_asked_answers_and_a_list_opens_on_its_be
         analyse("Which bodies does the Council confirm have authority to conduct activities under section C?"), hits,
         lambda doc_id: document)
     assert draft.citations[0].paragraph == 2
+
+
+def test_a_follow_up_whose_own_verb_the_new_clause_holds_is_not_sent_back_to_what_was_said() -> None:
+    text = ("Decides to renew the mandate of the Force for six months, until 19 June 1982;\n"
+            "Requests the Secretary-General to continue his discussions and to report periodically to the "
+            "Security Council;\n"
+            "Commends the efforts of the Secretary-General and the performance of the Force;\n")
+    document = parse_text(text, "res")
+    hits = [ParagraphHit("res", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    history = [Turn("user", "For how long does the resolution renew the mandate of the Force?"),
+               Turn("assistant", "Decides to renew the mandate of the Force for six months, until 19 June 1982; [1] "
+                                 "Requests the Secretary-General to continue his discussions and to report "
+                                 "periodically to the Security Council; [2]")]
+    answer = ExtractiveGenerator().generate(analyse("Whom does the Council commend in it?", history), hits,
+                                            lambda doc_id: document)
+    assert answer.citations[0].paragraph == 3
