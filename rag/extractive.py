@@ -65,6 +65,9 @@ OPERATIVE = re.compile(r"^(?:\d+\.\s*)?(?P<verb>[A-Z][a-z]+s)\s+"
 CLAUSE_VERB = re.compile(r"^(?:\d+\.\s*)?(?:\([a-z]{1,2}\)\s*)?(?:(?:Having|Further|Also|Strongly) (?=[a-z])|(?=[A-Z]))"
                          r"(?P<verb>[A-Za-z][a-z]{3,}(?:s|ing|ed))\b")
 OPERATIVE_BONUS = 0.1
+# how a question names the document it asks about ("at the end of the resolution", "this resolution", "the
+# Council" that adopts it): words that every clause of it answers to alike
+THE_DOCUMENT = re.compile(r"\b(?:the|this|its|present) (?:resolution|(?:Security )?Council)\b(?!\s*\d)")
 ASKS_WHAT = re.compile(r"^\s*(?:and |so )?(?:what|which)\b", re.IGNORECASE)
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
@@ -117,7 +120,7 @@ def _is_heading(text: str) -> bool:
 def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] | None = None) -> list[Scored]:
     """Sentences of `hit` scored by dense match and by the share of the question's words they hold,
     each word weighted by how rare it is in the document (`weights`, from `sentence_weights`)."""
-    asked = set(tokenize(query.original))
+    asked = set(tokenize(THE_DOCUMENT.sub(" ", query.original)))  # "the resolution" names no content
     context = set(tokenize(query.standalone)) - asked if query.is_follow_up else set()
     idf = (lambda t: weights.get(t, weights[""])) if weights else (lambda t: 1.0)
 

@@ -368,3 +368,14 @@ def test_a_follow_up_whose_own_verb_the_new_clause_holds_is_not_sent_back_to_wha
     answer = ExtractiveGenerator().generate(analyse("Whom does the Council commend in it?", history), hits,
                                             lambda doc_id: document)
     assert answer.citations[0].paragraph == 3
+
+
+def test_the_council_and_the_resolution_a_question_names_favour_no_clause() -> None:
+    text = ("Calls upon all concerned to respect the cease-fire called for by the Security Council in resolution "
+            "490 and reiterates its condemnation of all actions contrary to the resolution;\n"
+            "Decides to remain seized of the question and to review the situation within two months;\n")
+    document = parse_text(text, "res")
+    hits = [ParagraphHit("res", p.number, p.text, 0.9, 0.5, 0.3) for p in document.paragraphs]
+    answer = ExtractiveGenerator().generate(analyse("What else does the Council decide in this resolution?"), hits,
+                                            lambda doc_id: document)
+    assert answer.citations[0].paragraph == 2
