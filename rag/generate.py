@@ -19,7 +19,7 @@ from rag.answer import Citation, GenerationReport
 from rag.question import Query, Turn
 from rag.retrieve import ParagraphHit
 
-ABSTAIN_TEXT = "The statement does not address this question, so I cannot answer it from the text."
+ABSTAIN_TEXT = "Nothing in the text answers this question, so I cannot answer it."  # statements and resolutions alike
 
 
 @dataclass(frozen=True)
