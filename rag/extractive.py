@@ -67,7 +67,7 @@ CLAUSE_VERB = re.compile(r"^(?:\d+\.\s*)?(?:\([a-z]{1,2}\)\s*)?(?:(?:Having|Furt
 OPERATIVE_BONUS = 0.1
 # how a question names the document it asks about ("at the end of the resolution", "this resolution", "the
 # Council" that adopts it): words that every clause of it answers to alike
-THE_DOCUMENT = re.compile(r"\b(?:the|this|its|present) (?:resolution|(?:Security )?Council)\b(?!\s*\d)")
+THE_DOCUMENT = re.compile(r"\b(?i:the|this|its|present) (?:(?i:resolution)|(?:Security )?Council)\b(?!\s*\d)")
 ASKS_WHAT = re.compile(r"^\s*(?:and |so )?(?:what|which)\b", re.IGNORECASE)
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
