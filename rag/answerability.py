@@ -116,11 +116,16 @@ def names_new_person(sentences: Iterable[str], question: str) -> bool:
     return False
 
 
+# bodies and instruments that go by a proper name: "which committee does it set up?" asks for that name
+_NAMED_KINDS = (r"(?:committee|committees|commission|commissions|mission|missions|treaty|treaties|convention|"
+                r"conventions|tribunal|tribunals|summit|summits|conference|conferences|programme|programmes)")
 # "What is the name of the field", "what is the plan called", "in which city": a proper name is asked, and
 # for a place, neither a country nor a body ("the Indian Ocean Commission") is one
 _NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
                      r"\bwhat (is|was|are|were) (it|they|this|that|the [\w-]+(?: [\w-]+)?) (called|named)\b|"
-                     r"\bwhich (party|parties|faction|factions)\b|\b(does|do|did) [\w\s'’-]{1,40} (name|identify)\W*$",
+                     r"\bwhich (party|parties|faction|factions)\b|\b(does|do|did) [\w\s'’-]{1,40} (name|identify)\W*$|"
+                     rf"^\s*(?:and |so )?(?:(?:in|at|to|of|by|under|from|with|through) )?which (?:[\w-]+ ){{0,2}}"
+                     rf"{_NAMED_KINDS}\b",
                      re.IGNORECASE)
 _PLACE_Q = re.compile(r"\b(which|what) (city|town|village|capital|region|province|district|island|port|river)\b",
                       re.IGNORECASE)
@@ -143,16 +148,37 @@ _GENERIC_CAPS = frozenset(["government", "governments", "member", "members", "st
 
 def asks_proper_name(question: str) -> Literal["name", "place"] | None:
     """Whether the question asks for a proper name: "place" for a city or region, "name" for any other."""
-    return "place" if _PLACE_Q.search(question) else "name" if _NAME_Q.search(question) else None
+    if _PLACE_Q.search(question):
+        return "place"
+    return "name" if _NAME_Q.search(question) or several_asked(question) else None
 
 
 def names_new_proper(sentences: Iterable[str], question: str, place: bool = False, one: bool = False) -> bool:
     """Some sentence gives a capitalised name that `question` does not (a lone capitalised word that opens a
     sentence may be any word, so it does not count); with `place`, one that is neither a country nor a body;
     with `one` (one person or firm is asked), one that is no body, acronym or country and shares no word with the
-    question's names ("President Ferdinand Marcos" is the "President Marcos" the question gives)."""
+    question's names ("President Ferdinand Marcos" is the "President Marcos" the question gives).
+
+    When the question says what it asks the name of (`named_head`) and a sentence mentions that thing, the
+    name must stand near it: "We have just held a large-scale international conference" does not name the
+    conference, whatever else the sentence names. "Which six countries ..." needs two names or more."""
+    given = list(sentences)
+    found = _new_names(given, question, place, one)
+    head = named_head(question)
+    if head is not None:
+        tied = [run for run, sentence, start, end in found if _near_head(sentence, start, end, head, NAME_WINDOW)]
+        mentioned = any(kin(stem(w), head) for sentence in given for w in words(sentence))
+        names = tied if mentioned or tied else [run for run, *_ in found]
+    else:
+        names = [run for run, *_ in found]
+    return len(set(names)) >= (2 if several_asked(question) else 1)
+
+
+def _new_names(sentences: list[str], question: str, place: bool, one: bool) -> list[tuple[str, str, int, int]]:
+    """Each capitalised name the sentences give that `names_new_proper` counts: (run, sentence, start, end)."""
     asked = {name_key(w) for w in NAME.findall(question)}
     countries = {code_of(c) for c in countries_asked(question)}  # "the Fijian Prime Minister" names Fiji
+    found: list[tuple[str, str, int, int]] = []
     for sentence in sentences:
         opening = len(sentence) - len(sentence.lstrip())
         for match in NAME_RUN.finditer(sentence):
@@ -168,8 +194,59 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
                 continue
             if place and (countries_asked(run) or parts[-1] in _BODY_WORDS or (countries and run in _WORLD_REGIONS)):
                 continue  # a place in a country the question names is no continent ("Which region of Ghana ...?")
-            return True
-    return False
+            found.append((run, sentence, match.start(), match.end()))
+    return found
+
+
+# What a name question asks the name of: the noun its phrase ends on ("the name of the outcome document adopted
+# at ..." -> document, "what was the plan called" -> plan, "which committee ..." -> committee); the name given
+# must stand near that noun in the text, not anywhere in a sentence that mentions the thing unnamed
+_NAME_OF = re.compile(r"\bnames? of (?:the |its |his |her |their |this |that |a |an )?(?P<phrase>[\w'’ -]+)|"
+                      r"\b(?:what|which) (?:is|was|are|were) (?:the |its |his |her |their |this |that )?"
+                      r"(?P<called>[\w'’ -]+?) (?:called|named)\b|"
+                      rf"^\s*(?:and |so )?(?:(?:in|at|to|of|by|under|from|with|through) )?which (?:[\w-]+ ){{0,2}}"
+                      rf"(?P<kind>{_NAMED_KINDS})\b", re.IGNORECASE)
+_PHRASE_ENDS = frozenset(["adopted", "that", "which", "who", "whom", "where", "when", "in", "at", "on", "of", "for",
+                          "by", "with", "to", "from", "held", "launched", "set", "established", "created", "does",
+                          "did", "do", "is", "was", "were", "are", "has", "had", "have", "will", "would", "can",
+                          "could", "runs", "ran", "run", "under", "about", "and", "or", "he", "she", "they", "it",
+                          "we", "you", "according", "mentioned", "named", "called"])
+# "which six countries took part": several names are asked for
+_WHICH_SEVERAL = re.compile(r"\bwhich (?:(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+) )"
+                            r"(?:[\w-]+ ){0,3}?(?P<head>countries|states|nations|members|instruments|treaties|"
+                            r"conventions|organi[sz]ations|agencies|cities|leaders|committees|missions|partners)\b",
+                            re.IGNORECASE)
+NAME_WINDOW = 8  # a name answers "the name of the X" when it stands within this many words of X
+
+
+def named_head(question: str) -> str | None:
+    """The stem of the noun a name question asks the name of, when the question says it."""
+    several = _WHICH_SEVERAL.search(question)
+    if several:
+        return stem(several.group("head").lower())
+    match = _NAME_OF.search(question)
+    if match is None:
+        return None
+    if match.group("kind"):
+        return stem(match.group("kind").lower())
+    phrase: list[str] = []
+    for word in words(match.group("phrase") or match.group("called") or ""):
+        if word in _PHRASE_ENDS or (phrase and word.endswith("ing")):  # "the minister delivering this address"
+            break
+        phrase = [] if word in ("s", "’s") else [*phrase, word]  # "Namibia's young Prime Minister": whose, not what
+    return stem(phrase[-1]) if phrase else None
+
+
+def several_asked(question: str) -> bool:
+    """"Which six countries ...": the answer must name more than one."""
+    return _WHICH_SEVERAL.search(question) is not None
+
+
+def _near_head(sentence: str, start: int, end: int, head: str, window: int) -> bool:
+    """The run at sentence[start:end] stands within `window` words of a word of the family of `head`."""
+    before, run = len(words(sentence[:start])), len(words(sentence[start:end]))
+    heads = [i for i, w in enumerate(words(sentence)) if kin(stem(w), head)]
+    return any(before - window <= i <= before + run - 1 + window for i in heads)
 
 
 _TITLE_WORDS = frozenset(["mr", "ms", "mrs", "dr", "his", "her", "excellency", "president", "minister", "prime",

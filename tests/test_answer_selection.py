@@ -196,3 +196,39 @@ def test_a_place_inside_a_country_the_question_names_is_no_continent() -> None:
     assert names_new_proper(sentence, "Which region has the highest rate of child marriage?", place=True)
     assert names_new_proper(["In Ghana, the Northern Region has the highest rate."],
                             "Which region of Ghana has the highest rate of child marriage?", place=True)
+
+
+def test_a_name_answers_what_it_is_asked_of_only_near_that_thing() -> None:
+    from rag.answerability import asks_proper_name, names_new_proper
+
+    question = "What was the name of the conference on women that the country hosted last week?"
+    unnamed = ["We have just held a large-scale international conference to promote women's participation.",
+               "We have focused on girls and mothers in Africa."]
+    assert asks_proper_name(question) == "name"
+    assert not names_new_proper(unnamed, question)  # "Africa" names no conference
+    assert names_new_proper(["Last week we held the World Assembly for Women, a conference on participation."],
+                            question)
+    # a sentence that never mentions the thing: any new name may be its name
+    assert names_new_proper(["Last week we hosted the World Assembly for Women."], question)
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("Which committee does the resolution establish to monitor the embargo?", "name"),
+    ("In which conference did the delegation take part?", "name"),
+    ("What is needed when deciding which missions to deploy?", None),  # "which" inside the question
+    ("Which six countries took part in the summit?", "name"),
+    ("Which two issues does the speaker raise?", None),  # issues have no names
+])
+def test_which_questions_that_ask_for_a_proper_name(question: str, asked: str | None) -> None:
+    from rag.answerability import asks_proper_name
+
+    assert asks_proper_name(question) == asked
+
+
+def test_which_six_countries_needs_more_than_one_name() -> None:
+    from rag.answerability import names_new_proper
+
+    question = "Which six countries took part in the summit?"
+    assert not names_new_proper(["With Colombia we convened a summit with six countries of the region."], question)
+    assert names_new_proper(["Six countries, Bolivia, Brazil, Colombia, Ecuador, Guyana and Suriname, met."],
+                            question)
