@@ -21,15 +21,15 @@ Expect = Literal["quantity", "time", "entity"]
 
 _QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum|proportion|total)|how large|"
                          r"(which|what) (\w+ ){0,3}number|(what|how much) (is|was|are|were) "
-                         r"(the|its|their|[\w-]+['’]s) (\w+ )?(budget|population|cost|price|value|size|percentage|"
-                         r"share|rate|amount|total))\b", re.IGNORECASE)
+                         r"(the|its|their|(?:the )?[\w-]+['’]s) ([\w-]+ )?(budget|population|cost|price|value|size|percentage|"
+                         r"share|rate|ratio|amount|total))\b", re.IGNORECASE)
 # The words that name what is counted: "how many [Ghanaian peacekeepers] are ...", "the [budget] of ..."
 _QUANTITY_HEAD = re.compile(r"\b(?:how (?:many|much)|what (?:amount|number|percentage|share|sum|proportion|total)"
                             r"(?: of)?|(?:budget|population|cost|price|value|size|rate|amount|total))\s+"
                             r"(?P<head>(?:(?!(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could|"
                             r"should|must|may|might|of|in|on|for|to|from|by|at|per)\b)[\w'’-]+\s*){0,3})",
                             re.IGNORECASE)
-_HEAD_NOUNS = re.compile(r"\b(budget|population|cost|price|value|size|rate|amount|total|share|percentage|"
+_HEAD_NOUNS = re.compile(r"\b(budget|population|cost|price|value|size|rate|ratio|amount|total|share|percentage|"
                          r"proportion|number)\b", re.IGNORECASE)
 _YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)$")
 _NUMBER_WORDS = frozenset([
@@ -122,7 +122,8 @@ _NAMED_KINDS = (r"(?:committee|committees|commission|commissions|mission|mission
 # "What is the name of the field", "what is the plan called", "in which city": a proper name is asked, and
 # for a place, neither a country nor a body ("the Indian Ocean Commission") is one
 _NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
-                     r"\bwhat (is|was|are|were) (it|they|this|that|the [\w-]+(?: [\w-]+)?) (called|named)\b|"
+                     r"\bwhat (is|was|are|were) (it|they|(?:the|this|that|these|those|its|their) [\w-]+(?: [\w-]+)?) "
+                     r"(called|named)\b|"
                      r"\bwhich (party|parties|faction|factions)\b|\b(does|do|did) [\w\s'’-]{1,40} (name|identify)\W*$|"
                      rf"^\s*(?:and |so )?(?:(?:in|at|to|of|by|under|from|with|through) )?which (?:[\w-]+ ){{0,2}}"
                      rf"{_NAMED_KINDS}\b",
@@ -143,7 +144,12 @@ _WORLD_REGIONS = frozenset(["Africa", "Asia", "Europe", "America", "Americas", "
                             "Western Europe", "Balkans", "Horn of Africa", "Great Lakes"])
 # words UN texts capitalise without naming anything ("Governments", "Member States", "the Organization")
 _GENERIC_CAPS = frozenset(["government", "governments", "member", "members", "state", "states", "organization",
-                           "organisation", "secretariat", "charter", "heads", "head"])
+                           "organisation", "secretariat", "charter", "heads", "head", "category",
+                           # months, days and numbers written out name no one ("in March", "Category Five")
+                           "january", "february", "march", "april", "may", "june", "july", "august", "september",
+                           "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                           "saturday", "sunday", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                           "nine", "ten"])
 
 
 def asks_proper_name(question: str) -> Literal["name", "place"] | None:
@@ -165,6 +171,8 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
     given = list(sentences)
     found = _new_names(given, question, place, one)
     head = named_head(question)
+    if head is not None and not any(kin(head, w) for w in _COUNTRY_KINDS):  # a country is not what a cyclone is called
+        found = [f for f in found if code_of(f[0]) is None and demonym_country(f[0]) is None]
     if head is not None:
         tied = [run for run, sentence, start, end in found if _near_head(sentence, start, end, head, NAME_WINDOW)]
         mentioned = any(kin(stem(w), head) for sentence in given for w in words(sentence))
@@ -184,7 +192,8 @@ def _new_names(sentences: list[str], question: str, place: bool, one: bool) -> l
         for match in NAME_RUN.finditer(sentence):
             run = match.group(0)
             parts = [name_key(w) for w in re.split(r"[ -]", run)]
-            if (match.start() == opening and len(parts) == 1) or not set(parts) - asked - _CAPS - _GENERIC_CAPS:
+            naming = parts[1:] if match.start() == opening else parts  # "Since March": any word opens a sentence
+            if not set(naming) - asked - _CAPS - _GENERIC_CAPS:
                 continue
             if one and (set(parts) & asked - _CAPS - _GENERIC_CAPS or set(parts) & _BODY_WORDS or run.isupper()
                         or code_of(run) or demonym_country(run)):
@@ -216,6 +225,7 @@ _WHICH_SEVERAL = re.compile(r"\bwhich (?:(?:two|three|four|five|six|seven|eight|
                             r"(?:[\w-]+ ){0,3}?(?P<head>countries|states|nations|members|instruments|treaties|"
                             r"conventions|organi[sz]ations|agencies|cities|leaders|committees|missions|partners)\b",
                             re.IGNORECASE)
+_COUNTRY_KINDS = ("country", "stat", "nation", "member", "partner")
 NAME_WINDOW = 8  # a name answers "the name of the X" when it stands within this many words of X
 
 

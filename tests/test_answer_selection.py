@@ -232,3 +232,21 @@ def test_which_six_countries_needs_more_than_one_name() -> None:
     assert not names_new_proper(["With Colombia we convened a summit with six countries of the region."], question)
     assert names_new_proper(["Six countries, Bolivia, Brazil, Colombia, Ecuador, Guyana and Suriname, met."],
                             question)
+
+
+def test_what_those_things_were_called_is_not_answered_by_a_month_a_country_or_a_category() -> None:
+    from rag.answerability import asks_proper_name, names_new_proper
+
+    question = "What were those cyclones called?"
+    assert asks_proper_name(question) == "name"
+    assert not names_new_proper(["Since March 2020, Fiji has experienced three cyclones, two of which approached "
+                                 "Category Five intensity."], question)
+    assert names_new_proper(["Since March 2020, Cyclone Yasa and Cyclone Ana have struck us."], question)
+
+
+def test_a_ratio_is_a_quantity() -> None:
+    from rag.answerability import expected_type, quantity_head
+
+    question = "What is the country's debt-to-GDP ratio now?"
+    assert expected_type(question) == "quantity"
+    assert "ratio" in quantity_head(question)
