@@ -21,8 +21,8 @@ Expect = Literal["quantity", "time", "entity"]
 
 _QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum|proportion|total)|how large|"
                          r"(which|what) (\w+ ){0,3}number|(what|how much) (is|was|are|were) "
-                         r"(the|its|their|(?:the )?[\w-]+['’]s) ([\w-]+ )?(budget|population|cost|price|value|size|percentage|"
-                         r"share|rate|ratio|amount|total))\b", re.IGNORECASE)
+                         r"(the|its|their|(?:the )?[\w-]+['’]s) ([\w-]+ )?(budget|population|cost|price|value|size|"
+                         r"percentage|share|rate|ratio|amount|total))\b", re.IGNORECASE)
 # The words that name what is counted: "how many [Ghanaian peacekeepers] are ...", "the [budget] of ..."
 _QUANTITY_HEAD = re.compile(r"\b(?:how (?:many|much)|what (?:amount|number|percentage|share|sum|proportion|total)"
                             r"(?: of)?|(?:budget|population|cost|price|value|size|rate|amount|total))\s+"

@@ -23,6 +23,7 @@ from index.sentences import split_sentences
 from index.text import NAME, name_key, names_in, tokenize
 from rag.answerability import (
     ASKS_YEAR,
+    DOCUMENT_NUMBER,
     about_structure_only,
     absent_attribute,
     asks_amount,
@@ -151,6 +152,10 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     subject = reported_subject(query.standalone, identity)
     if subject is not None and any(_own_country(c, profiles) for c in countries_asked(subject)):
         subject = None  # "the Colombian President" of Colombia's statement is its speaker
+    own_numbers = [n for p in profiles for n in p.numbers]
+    if subject is not None and own_numbers and referenced_document(f"what did {subject} say", own_numbers) is None \
+            and DOCUMENT_NUMBER.search(subject):
+        subject = None  # "What does resolution 566 say about ...?" asked of resolution 566: the text itself
     if subject is not None and never_reported(subject, sentences):
         return f"not_reported: {subject}"
     topic = reported_topic(query.original)

@@ -416,3 +416,16 @@ def test_a_sentence_counting_people_by_their_demonym_holds_the_answer() -> None:
     question = "How many people will the health scheme cover?"
     assert holds_answer("quantity", "That revolutionary scheme will benefit 500 million Indians.", question)
     assert not holds_answer("quantity", "The scheme was launched a few days ago by the Prime Minister.", question)
+
+
+def test_what_a_resolution_says_asked_of_that_resolution_is_asked_of_the_text_itself() -> None:
+    from rag.policy import AnswerPolicy, Profile, before_generation
+    from rag.retrieve import ParagraphHit
+
+    text = "Condemns South Africa for the installation of a so-called interim government in Windhoek;"
+    hits = [ParagraphHit("r", 15, text, 1.0, 0.7, 0.6)]
+    own = Profile(frozenset(), frozenset(), text, numbers=frozenset(["566", "1985"]))
+    itself = analyse("What does resolution 566 say about the interim government?")
+    assert before_generation(itself, hits, [own], 0.6, AnswerPolicy()) is None
+    other = analyse("What does resolution 435 say about the interim government?")
+    assert before_generation(other, hits, [own], 0.6, AnswerPolicy()) == "not_reported: resolution 435"
