@@ -296,8 +296,6 @@ class Assistant:
             for near in (number - 1, number + 1):
                 if near > 0:
                     boost.setdefault((doc_id, near), self.policy.neighbour_boost)
-            if query.follow == "more" and not own_topic(query.original):  # "anything more?": where the text goes on
-                boost[(doc_id, number + 1)] = self.policy.next_boost
         if own_topic(query.original):  # its own words ("Whom does the Council commend in it?") find their paragraph
             for rank, (key, _) in enumerate(self.retriever.lexical_search(query.original, 2, scope)):
                 boost[key] = max(boost.get(key, 0.0), self.policy.own_words_boost / (rank + 1))

@@ -313,8 +313,6 @@ class ExtractiveGenerator:
         quoted = {(h.doc_id, h.paragraph) for h in hits
                   if any(_repeats(s, said) for s in self._scored(query, h, documents))}
         fresh = [h for h in hits if (h.doc_id, h.paragraph) not in quoted]
-        if not own_topic(query.original):  # "anything more?" names nothing: the best new paragraph goes on
-            fresh = fresh[:1]
         if fresh:
             chosen, reading = self._choose_any(query, fresh, documents, lambda s: _repeats(s, said))
             if chosen:

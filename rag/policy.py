@@ -73,7 +73,6 @@ class AnswerPolicy:
     weak_words: float = 0.5  # ... (best dense similarity and best share of question words both below these)
     follow_up_boost: float = 0.5  # a follow-up's pull towards the paragraphs the previous answer quoted
     neighbour_boost: float = 0.25  # ... and towards the paragraphs just before and after the one it quoted most
-    next_boost: float = 1.0  # ... and, for a bare "anything more?", towards the paragraph after that one
     own_words_boost: float = 0.5  # ... and towards the paragraphs its own words match best (BM25 on them alone)
     name_miss_dense: float = 0.45  # a name absent from the text abstains unless a passage is at least this close
     label_boost: float = 2.0  # a paragraph the question names by its printed number ("operative paragraph 4")

@@ -379,21 +379,3 @@ def test_the_council_and_the_resolution_a_question_names_favour_no_clause() -> N
     answer = ExtractiveGenerator().generate(analyse("What else does the Council decide in this resolution?"), hits,
                                             lambda doc_id: document)
     assert answer.citations[0].paragraph == 2
-
-
-def test_anything_more_reads_on_in_the_best_ranked_new_paragraph_not_the_one_sharing_most_words() -> None:
-    text = ("Disinformation undermines people's ability to form their own opinions.\n"
-            "We remain committed to freedom of expression and media freedom.\n"
-            "Elsewhere, disinformation about people and opinions spreads online in many places.\n")
-    document = parse_text(text, "che")
-    # retrieval ranks the quoted paragraph, then the one after it (the conversation moves on through the text)
-    hits = [ParagraphHit("che", n, document.paragraph(n).text, score, 0.5, 0.3)
-            for n, score in ((1, 1.0), (2, 0.9), (3, 0.8))]
-    history = [Turn("user", "What does the statement say about disinformation?"),
-               Turn("assistant", "Disinformation undermines people's ability to form their own opinions. [1]")]
-    more = ExtractiveGenerator().generate(analyse("Anything more on that?", history), hits, lambda doc_id: document)
-    assert more.citations[0].paragraph == 2
-    # a "what else" that names its own topic still looks for that topic among the new paragraphs
-    named = ExtractiveGenerator().generate(analyse("What else about disinformation spreading online?", history),
-                                           hits, lambda doc_id: document)
-    assert named.citations[0].paragraph == 3
