@@ -431,7 +431,10 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
     question has one): a long sentence may date something else ("... the advisory opinion of 21 June
     1971" is not the date of the elections the same sentence demands). With `day`, only a date that names
     its day counts ("on what date" is not answered by "in January 2018")."""
-    lowered = sentence.lower()
+    # "resolution 425 (1978)" cites a document; its year dates nothing the sentence reports, unless the
+    # question asks about that document
+    lowered = _CITED_YEAR.sub(lambda m: m.group() if m.group("number") in topic else m.group("number"),
+                              sentence.lower())
     pattern = _DAY_DATE if day else _YEAR_DATE if year else _DATE  # "in which year" is not answered by "in May"
     dates = list(pattern.finditer(lowered))
     if not dates:
@@ -451,6 +454,7 @@ def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] =
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+_CITED_YEAR = re.compile(r"\b(?P<number>\d+)\s*\((?:1[6-9]\d\d|20\d\d)\)")
 FRONTED = 2  # a date within this many words of a sentence's start opens it ("In 1987, ...", "On 10 September, ...")
 
 

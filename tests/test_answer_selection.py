@@ -250,3 +250,14 @@ def test_a_ratio_is_a_quantity() -> None:
     question = "What is the country's debt-to-GDP ratio now?"
     assert expected_type(question) == "quantity"
     assert "ratio" in quantity_head(question)
+
+
+def test_the_year_of_a_cited_resolution_dates_nothing_the_sentence_reports() -> None:
+    from rag.answerability import tied_date
+
+    sentence = ("Requests the Secretary-General to continue his discussions with a view to the implementation of "
+                "resolution 425 (1978), and to report periodically to the Security Council;")
+    assert not tied_date(sentence, {"secretary-general", "next", "report", "due"}, window=12)
+    assert tied_date(sentence, {"425", "adopt"}, window=12)  # unless the question asks about that resolution
+    assert tied_date("The Council will review the mandate in 1979, as set out in resolution 425 (1978).",
+                     {"review", "mandat"}, window=12)
