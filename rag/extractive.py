@@ -79,6 +79,7 @@ REPEATED = 0.8  # share of a sentence's words already in the previous answer
 # conversation already quoted) asks about what was said ("How can it be countered?" after the answer that
 # said how): it is answered from there again, not from a weaker paragraph that merely has not been quoted.
 NEW_EVIDENCE_SHARE = 0.7
+READ_ON_SHARE = 0.85  # "what else": the paragraph after the last answer's wins when it scores this share of the best
 DENSE, FOLLOW_UP_DENSE = 0.55, 0.35  # share of the dense match in a sentence's score (the rest: words)
 REFERS_BACK = re.compile(r"^(it|its|this|these|that|those|they|their|them|he|she|his|her|him|such|thus|therefore|"
                          r"however|there)\b|\bsuch (?!as\b)\w+|"
@@ -316,9 +317,26 @@ class ExtractiveGenerator:
         if fresh:
             chosen, reading = self._choose_any(query, fresh, documents, lambda s: _repeats(s, said))
             if chosen:
+                # the text reads on: the paragraph after the one the last answer opened with, when it answers
+                # nearly as well as the best new one
+                after = self._reading_on(query, hits, fresh, documents, said)
+                if after and _paragraph(after[0]) != _paragraph(chosen[0]) and \
+                        after[0].score >= READ_ON_SHARE * chosen[0].score:
+                    chosen = after
                 return _rest_of_paragraph(chosen, query, said), reading
         chosen, reading = self._choose_any(query, hits, documents, lambda s: _repeats(s, said))
         return _rest_of_paragraph(chosen, query, said), reading
+
+    def _reading_on(self, query: Query, hits: list[ParagraphHit], fresh: list[ParagraphHit],
+                    documents: DocumentLookup, said: list[frozenset[str]]) -> list[Scored]:
+        """The best unsaid sentences of the paragraph right after the one the last answer opened with."""
+        last = [frozenset(tokenize(query.last_answer[a:b])) for a, b in split_sentences(query.last_answer)][:1]
+        opened = next((h for h in hits if any(_repeats(s, last) for s in self._scored(query, h, documents))), None)
+        after = next((h for h in fresh if opened is not None and h.doc_id == opened.doc_id
+                      and h.paragraph == opened.paragraph + 1), None)
+        if after is None:
+            return []
+        return [s for s in self._scored(query, after, documents) if not _repeats(s, said) and not _leans(s)][:1]
 
     def _choose_any(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup,
                     skip: Callable[[Scored], bool]) -> tuple[list[Scored], bool]:

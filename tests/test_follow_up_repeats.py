@@ -379,3 +379,18 @@ def test_the_council_and_the_resolution_a_question_names_favour_no_clause() -> N
     answer = ExtractiveGenerator().generate(analyse("What else does the Council decide in this resolution?"), hits,
                                             lambda doc_id: document)
     assert answer.citations[0].paragraph == 2
+
+
+def test_what_else_reads_on_to_the_next_paragraph_when_it_answers_nearly_as_well() -> None:
+    text = ("Since March 2020, we have faced three cyclones and a pandemic, and we are still standing.\n"
+            "Resilience is insurance for the most vulnerable and the relocation of communities from rising seas.\n"
+            "Our partners have shown resilience in the face of disasters, storms and floods, as partners do.\n")
+    document = parse_text(text, "fji")
+    hits = [ParagraphHit("fji", n, document.paragraph(n).text, score, 0.5, 0.3)
+            for n, score in ((1, 1.0), (3, 0.9), (2, 0.8))]
+    history = [Turn("user", "What has the country faced since March 2020?"),
+               Turn("assistant", "Since March 2020, we have faced three cyclones and a pandemic, and we are still "
+                                 "standing. [1]")]
+    answer = ExtractiveGenerator().generate(analyse("What else does he count as resilience?", history), hits,
+                                            lambda doc_id: document)
+    assert answer.citations[0].paragraph == 2
