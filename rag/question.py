@@ -81,7 +81,9 @@ FollowKind = Literal["", "refers", "more", "why"]
 _METADATA: dict[MetadataField, re.Pattern[str]] = {
     "speaker": re.compile(r"\bwho\b.*\b(deliver\w*|gave|give|made|make|wrote|write)\b.*\b(statement|speech|remarks|"
                           r"address)|\bwho (is|was) (the )?(speaker|speaking|author)|\bwho (spoke|speaks)\b|\bname of "
-                          r"the (speaker|ambassador)|\bwhich ambassador|\bwhose (statement|speech|remarks)",
+                          r"the (speaker|ambassador)|\bwhich ambassador|\bwhose (statement|speech|remarks)|"
+                          r"\bname of the (?:[\w-]+ ){0,2}(official|minister|president|representative|leader|delegate|"
+                          r"person)\b.*\b(deliver\w*|giv\w*|gave|ma[dk]\w*)\b.*\b(statement|speech|remarks|address)",
                           re.IGNORECASE),
     "date": re.compile(r"\b(when|what date|which date|what day|which day|what year|which year)\b.*\b(deliver|given|"
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)|"
@@ -172,7 +174,8 @@ _ABOUT_DOCUMENT = frozenset(tokenize(
     "forum organ venue occasion event debate open position rank office wrote write vote voted country nation "
     "government state behalf general assembly security council capacity address addressing delivering being hold "
     "its this outcome result voting tell give me basic key facts details member members abstain abstained "
-    "abstention abstentions against favour favor unanimous unanimously adoption"))
+    "abstention abstentions against favour favor unanimous unanimously adoption official person minister "
+    "president prime foreign representative delegate leader head giving"))
 _THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (?-i:[A-Z]\w+ ){0,2}(statement|speech|"
                             r"remarks|address|"
                             r"resolution|document|text|speaker|meeting|session|debate)\b|\b(was|is) it\b",

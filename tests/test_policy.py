@@ -45,10 +45,17 @@ def test_a_date_must_stand_beside_the_topic_it_dates() -> None:
     ("On what date are the elections to be held under this resolution?", False),
     ("What is the number and adoption date of this Security Council resolution?", True),
     ("What did the earlier resolution decide?", False),
+    ("What is the name of the Kenyan President giving this address?", True),
+    ("What is the name of the official who delivered this statement?", True),
 ])
 def test_metadata_questions_are_about_the_document_itself(question: str, about: bool) -> None:
     assert about_the_document(question) is about
     assert (analyse(question).metadata is not None) is about or not about
+
+
+def test_the_name_of_the_official_giving_the_address_is_its_speaker() -> None:
+    assert analyse("What is the name of the Indian minister delivering this address?").metadata == "speaker"
+    assert analyse("What is the name of the minister who gave a speech in Paris?").metadata is None
 
 
 def test_a_resolutions_own_numbering_maps_to_reader_paragraphs() -> None:
