@@ -220,20 +220,26 @@ _PHRASE_ENDS = frozenset(["adopted", "that", "which", "who", "whom", "where", "w
                           "did", "do", "is", "was", "were", "are", "has", "had", "have", "will", "would", "can",
                           "could", "runs", "ran", "run", "under", "about", "and", "or", "he", "she", "they", "it",
                           "we", "you", "according", "mentioned", "named", "called"])
-# "which six countries took part": several names are asked for
-_WHICH_SEVERAL = re.compile(r"\bwhich (?:(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+) )"
-                            r"(?:[\w-]+ ){0,3}?(?P<head>countries|states|nations|members|instruments|treaties|"
-                            r"conventions|organi[sz]ations|agencies|cities|leaders|committees|missions|partners)\b",
-                            re.IGNORECASE)
+# "which six countries took part", "which three health summits": several names are asked for, when what is
+# counted is a kind of thing that has names ("which three crises" asks for no names)
+_WHICH_SEVERAL = re.compile(r"\bwhich (?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3}) "
+                            r"(?P<words>(?:[\w'’-]+ ?){1,5})", re.IGNORECASE)
+_NOUN_ENDS = frozenset(["does", "did", "do", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can",
+                        "could", "should", "must", "may", "in", "on", "at", "of", "for", "to", "from", "during", "with",
+                        "by", "that", "which", "who", "took", "take", "held", "struck", "hit"])
+_NAMED_PLURALS = frozenset(stem(w) for w in (
+    "countries", "states", "nations", "members", "partners", "instruments", "treaties", "conventions",
+    "organizations", "organisations", "agencies", "cities", "leaders", "committees", "missions", "summits",
+    "conferences", "declarations", "hurricanes", "cyclones", "storms", "islands", "companies"))
 _COUNTRY_KINDS = ("country", "stat", "nation", "member", "partner")
 NAME_WINDOW = 8  # a name answers "the name of the X" when it stands within this many words of X
 
 
 def named_head(question: str) -> str | None:
     """The stem of the noun a name question asks the name of, when the question says it."""
-    several = _WHICH_SEVERAL.search(question)
-    if several:
-        return stem(several.group("head").lower())
+    several = _several_head(question)
+    if several is not None:
+        return several
     match = _NAME_OF.search(question)
     if match is None:
         return None
@@ -247,9 +253,23 @@ def named_head(question: str) -> str | None:
     return stem(phrase[-1]) if phrase else None
 
 
+def _several_head(question: str) -> str | None:
+    """The stem of the plural noun a "which <number> <things> ..." question counts ("which eight core human
+    rights instruments is ..." -> instrument), when it is a kind of thing that has names."""
+    match = _WHICH_SEVERAL.search(question)
+    if match is None:
+        return None
+    head = ""
+    for word in words(match.group("words")):
+        if word in _NOUN_ENDS:
+            break
+        head = word
+    return stem(head) if stem(head) in _NAMED_PLURALS else None
+
+
 def several_asked(question: str) -> bool:
     """"Which six countries ...": the answer must name more than one."""
-    return _WHICH_SEVERAL.search(question) is not None
+    return _several_head(question) is not None
 
 
 def _near_head(sentence: str, start: int, end: int, head: str, window: int) -> bool:
