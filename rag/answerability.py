@@ -128,6 +128,9 @@ _NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
                      rf"^\s*(?:and |so )?(?:(?:in|at|to|of|by|under|from|with|through) )?which (?:[\w-]+ ){{0,2}}"
                      rf"{_NAMED_KINDS}\b",
                      re.IGNORECASE)
+# "Which countries does it mean by its 'allies and strategic partners'?": who or what a quoted phrase stands for
+_REFERENT_Q = re.compile(r"^\s*(?:and |so )?(?:which|who|whom)\b.*(?:^|\s)['‘\"“][^'’\"”]{3,}['’\"”](?:\W|$)",
+                         re.IGNORECASE)
 _PLACE_Q = re.compile(r"\b(which|what) (city|town|village|capital|region|province|district|island|port|river)\b",
                       re.IGNORECASE)
 _BODY_WORDS = frozenset(["commission", "council", "committee", "organization", "organisation", "union", "nations",
@@ -156,7 +159,7 @@ def asks_proper_name(question: str) -> Literal["name", "place"] | None:
     """Whether the question asks for a proper name: "place" for a city or region, "name" for any other."""
     if _PLACE_Q.search(question):
         return "place"
-    return "name" if _NAME_Q.search(question) or several_asked(question) else None
+    return "name" if _NAME_Q.search(question) or several_asked(question) or _REFERENT_Q.search(question) else None
 
 
 def names_new_proper(sentences: Iterable[str], question: str, place: bool = False, one: bool = False) -> bool:

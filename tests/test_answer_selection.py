@@ -220,6 +220,8 @@ def test_a_name_answers_what_it_is_asked_of_only_near_that_thing() -> None:
     ("Which two issues does the speaker raise?", None),  # issues have no names
     ("Which three health summits were held during the week?", "name"),
     ("Which eight core human rights instruments is the country a party to?", "name"),  # instruments, not rights
+    ("Which 'close friends of the Pacific Islands' does the speaker accuse of sliding back?", "name"),
+    ("Which of the country's neighbours does it thank?", None),
 ])
 def test_which_questions_that_ask_for_a_proper_name(question: str, asked: str | None) -> None:
     from rag.answerability import asks_proper_name
