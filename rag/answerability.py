@@ -711,8 +711,10 @@ def paragraph_references(question: str) -> list[str]:
 # "Did New Zealand win its seat?", "Has Congress approved the bill?": whether something happened to or was done
 # by someone the question names. The text must report that doing (the verb, in any of its forms); a statement
 # made before the vote or the debate cannot say how it went.
-_HAPPENED_Q = re.compile(r"^\s*(?i:and |so |but )?(?i:did|has|have|had|will)\s+"
-                         r"(?P<who>(?:(?:[A-Z][\w'’.-]*|of|the|and)\s+)+)(?P<verb>[a-z]+)\b")
+_HAPPENED_Q = re.compile(r"^\s*(?i:and |so |but )?(?:(?i:did|has|have|had|will)\s+"
+                         r"(?P<who>(?:(?:[A-Z][\w'’.-]*|of|the|and)\s+)+)(?P<verb>[a-z]+)\b|"
+                         r"(?i:was|were)\s+(?P<passive>(?:(?:[A-Z][\w'’.-]*|of|the|and)\s+)+)"
+                         r"(?P<participle>[a-z]+(?:ed|en))\b)")
 # verbs that ask what the text says, not whether something happened ("Did he mention ...?")
 _SAYING = frozenset(stem(w) for w in (
     "say", "said", "mention", "refer", "speak", "talk", "address", "discuss", "cite", "name", "note", "raise",
@@ -731,10 +733,11 @@ _FORMS = {"win": "won", "give": "gave given", "take": "took taken", "make": "mad
 def happened_unreported(question: str, sentences: Iterable[str]) -> str | None:
     """The verb of a "did X <verb> ...?" question when no sentence uses it in any form: the text does not
     report that X did so (None when the question is of another kind or asks what the text says)."""
-    match = _HAPPENED_Q.match(question)
-    if match is None or not any(w[:1].isupper() for w in match.group("who").split()):
+    match = _HAPPENED_Q.match(question)  # "Did X win ...?", "Was X elected ...?"
+    who = match.group("who") or match.group("passive") if match else None
+    if match is None or who is None or not any(w[:1].isupper() for w in who.split()):
         return None
-    verb = match.group("verb").lower()
+    verb = (match.group("verb") or match.group("participle")).lower()
     if stem(verb) in _SAYING or len(verb) < 3:
         return None
     forms = {stem(verb), *(stem(f) for f in _FORMS.get(verb, "").split())}

@@ -170,6 +170,8 @@ def test_a_country_the_question_names_by_its_demonym_is_no_new_name() -> None:
     ("Did the Council meet in October?", None),  # "met"
     ("Did New Zealand mention the election?", None),  # asks what the text says
     ("Does the statement see a trade-off?", None),
+    ("Was Congress dissolved after the vote?", "dissolved"),
+    ("Was Congress submitted the bill?", None),  # "submitted" is in the text
 ])
 def test_whether_something_happened_needs_the_text_to_report_it(question: str, verb: str | None) -> None:
     from rag.answerability import happened_unreported
