@@ -545,7 +545,11 @@ def _same_name(name: str, vocabulary: set[str]) -> bool:
 
 _REPORTED = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>[^?.!;]+?) (?:say|said|tell|told|argue|"
                        r"argued|propose|suggest|recommend|report|announce|state|stress|claim|note|warn|think|believe|mention|"
-                       r"emphasi[sz]e|highlight|call for|ask for)\b", re.IGNORECASE)
+                       r"emphasi[sz]e|highlight|call for|ask for)\b|"
+                       # "What compensation did the Special Rapporteur recommend?": what another proposed
+                       r"\bwhat (?:[\w-]+ ){1,2}(?:did|does|do|has|have|had) (?P<proposer>[^?.!;]+?) "
+                       r"(?:propose|proposed|suggest|suggested|recommend|recommended|call for|ask for|demand)\b",
+                       re.IGNORECASE)
 # Who "the speaker" is, in any statement: pronouns and the roles a statement speaks in. The document's
 # own identity (its speaker, its title, the names it uses most) is added from its metadata by the caller.
 # A role may carry words before it ("the foreign minister", "the 2014 speech"); one that names a country
@@ -574,7 +578,7 @@ def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
     match = _REPORTED.search(question)
     if not match:
         return None
-    who = match.group("who").strip()
+    who = (match.group("who") or match.group("proposer")).strip()
     own = {w.lower() for w in identity}
     if (_SPEAKER.match(who) and not countries_asked(who)) or {name_key(w) for w in NAME.findall(who)} & own:
         return None

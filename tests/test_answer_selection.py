@@ -25,6 +25,9 @@ def test_an_acronym_must_match_as_a_capitalised_word() -> None:
     ("What does the speaker say about Haiti?", None),
     ("What did he propose?", None),
     ("Which crimes are named?", None),
+    ("What compensation did the Special Rapporteur recommend for the tests?", "the Special Rapporteur"),
+    ("What measures does the speaker propose?", None),
+    ("What help does the capital say it will keep giving?", None),  # what the text says, not a proposal
 ])
 def test_reported_speech_questions_name_who_spoke(question: str, subject: str | None) -> None:
     assert reported_subject(question) == subject
