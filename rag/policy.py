@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from index.countries import code_of, countries_asked, country_code, document_country, mentions_country
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import NAME, name_key, names_in, tokenize
+from index.text import NAME, NAME_RUN, name_key, names_in, tokenize
 from rag.answerability import (
     ASKS_YEAR,
     DOCUMENT_NUMBER,
@@ -136,9 +136,13 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     if _weak_match(body, policy):
         return "weak_match"
     strong = max((h.dense for h in body), default=0.0) >= policy.name_miss_dense
-    missing = [] if strong else missing_names(query.standalone, [h.text for h in body])
-    if missing:
-        return f"not_in_text: {missing[0]}"
+    missing = missing_names(query.standalone, [h.text for h in body])
+    # a close passage may paraphrase a name ("the Gulf sultanate"), not a whole name of several words that no
+    # passage has in any part ("the Kyoto Protocol" beside "the Paris Agreement")
+    whole = [run for run in NAME_RUN.findall(query.standalone) if len(run.split()) >= 2
+             and all(part in missing for part in run.split())]
+    if missing and (not strong or whole):
+        return f"not_in_text: {whole[0] if whole else missing[0]}"
     # a country the documents never name in any form ("Mexican" cartels, "the Iran agreement") is not a
     # paraphrase, however close the passages: no dense exemption
     inner = inner_names(query.standalone)  # "China" asked beside "the South China Sea" must stand on its own

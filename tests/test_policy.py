@@ -436,3 +436,17 @@ def test_what_a_resolution_says_asked_of_that_resolution_is_asked_of_the_text_it
     assert before_generation(itself, hits, [own], 0.6, AnswerPolicy()) is None
     other = analyse("What does resolution 435 say about the interim government?")
     assert before_generation(other, hits, [own], 0.6, AnswerPolicy()) == "not_reported: resolution 435"
+
+
+def test_a_whole_name_no_passage_has_in_any_part_abstains_however_close_the_passage() -> None:
+    from rag.policy import AnswerPolicy, Profile, before_generation
+    from rag.retrieve import ParagraphHit
+
+    text = "In November last year, we ratified the Paris Agreement on Climate Change."
+    hits = [ParagraphHit("d", 3, text, 1.0, 0.7, 0.6)]  # dense 0.7: a close passage
+    own = Profile(frozenset(), frozenset(), text)
+    kyoto = analyse("When did the country ratify the Kyoto Protocol?")
+    assert before_generation(kyoto, hits, [own], 0.6, AnswerPolicy()) == "not_in_text: Kyoto Protocol"
+    # one capitalised word may be the question's paraphrase of what the text says
+    paris = analyse("When did the country ratify the Paris climate accord of the Champs?")
+    assert before_generation(paris, hits, [own], 0.6, AnswerPolicy()) is None
