@@ -601,8 +601,10 @@ _ASKS_CONTENT = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>[^?.!;]
 DOCUMENT_NUMBER = re.compile(r"\b(?:resolution|decision|report|declaration|document)s?\s+(?:no\.?\s*)?"
                               r"(?P<number>\d{1,4})\b", re.IGNORECASE)
 # After a reference, a clause that says what the referenced document did ("..., by which it terminated ...").
-_GIVES_CONTENT = re.compile(r"\s*(?:\(\d{4}\))?\s*,?\s*(?:in which|by which|whereby|wherein|which|under which)\b",
-                            re.IGNORECASE)
+# what a cited document did follows its number, or the numbers listed with it ("resolutions 454 (1979) and 466
+# (1980), in which it condemned ...")
+_GIVES_CONTENT = re.compile(r"\s*(?:\(\d{4}\))?(?:\s*,?\s*(?:and\s+)?\d+\s*(?:\(\d{4}\))?)*\s*,?\s*"
+                            r"(?:in which|by which|whereby|wherein|which|under which)\b", re.IGNORECASE)
 
 
 def referenced_document(question: str, own: Iterable[str] = ()) -> str | None:
@@ -661,6 +663,8 @@ def absent_attribute(question: str, vocabulary: set[str]) -> str | None:
     attribute = match.group("attribute").lower()
     if attribute in FRAME_NOUNS or attribute in _TIME_ATTRIBUTES or stem(attribute) in vocabulary:
         return None  # a date is written as one ("of 30 September 1971"), rarely with the word "date"
+    if any(form in vocabulary for form in _GIVEN_AS.get(attribute, ())):
+        return None
     return attribute
 
 
@@ -669,6 +673,8 @@ _TIME_ATTRIBUTES = frozenset(["date", "dates", "day", "year", "month", "time"])
 FRAME_NOUNS = frozenset(["name", "names", "meaning", "purpose", "role", "aim", "goal", "point", "points", "content",
                          "subject", "topic", "gist", "nature", "significance", "importance", "focus", "essence",
                          "message", "summary", "kind", "type", "number", "list", "main", "rest", "end", "start"])
+# how a text gives an attribute without its noun: a title by "entitled"
+_GIVEN_AS = {"title": ("entitl", "titl"), "titles": ("entitl", "titl")}
 
 
 # words of a question about a statement's structure ("What are the main points?", "Summarise it")

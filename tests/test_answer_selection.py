@@ -270,3 +270,22 @@ def test_the_year_of_a_cited_resolution_dates_nothing_the_sentence_reports() -> 
     assert tied_date(sentence, {"425", "adopt"}, window=12)  # unless the question asks about that resolution
     assert tied_date("The Council will review the mandate in 1979, as set out in resolution 425 (1978).",
                      {"review", "mandat"}, window=12)
+
+
+def test_what_listed_resolutions_did_follows_the_list_of_their_numbers() -> None:
+    from rag.answerability import reference_unreported
+
+    recalled = ("Recalling further its resolutions 454 (1979) and 466 (1980), in which it condemned South Africa "
+                "for the violation of the sovereignty of neighbouring States,")
+    assert not reference_unreported("454", [recalled]) and not reference_unreported("466", [recalled])
+    assert reference_unreported("264", ["In accordance with resolutions 264 (1969), 269 (1969) and 366 (1974)."])
+
+
+def test_a_title_is_given_by_entitled() -> None:
+    from index.text import tokenize
+    from rag.answerability import absent_attribute
+
+    question = "What is the title of the draft resolution the country proposed?"
+    assert absent_attribute(question, set(tokenize("We proposed a draft resolution entitled Mountain Biodiversity.")))\
+        is None
+    assert absent_attribute(question, set(tokenize("We proposed a draft resolution on biodiversity."))) == "title"
