@@ -68,6 +68,9 @@ OPERATIVE_BONUS = 0.1
 # how a question names the document it asks about ("at the end of the resolution", "this resolution", "the
 # Council" that adopts it): words that every clause of it answers to alike
 THE_DOCUMENT = re.compile(r"\b(?i:the|this|its|present) (?:(?i:resolution)|(?:Security )?Council)\b(?!\s*\d)")
+# a question asking two things ("When was it created, and how many States are in it?")
+TWO_ASKS = re.compile(r"\b(?:when|how|what|which|where|who)\b.+\band (?:when|how|what|which|where|who|in which|on what|"
+                      r"by how)\b", re.IGNORECASE)
 ASKS_WHAT = re.compile(r"^\s*(?:and |so )?(?:what|which)\b", re.IGNORECASE)
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
@@ -390,6 +393,14 @@ class ExtractiveGenerator:
                     and bool((cand.tokens & wanted) - _covered(chosen)))
             if same or adds:
                 chosen.append(cand)
+        # "When was it created, and how many States are in it?": the opener's paragraph gives the number in
+        # another sentence ("Today it includes 23 States.")
+        if query.expect in ("quantity", "time") and TWO_ASKS.search(query.original) and len(chosen) < MAX_FOCUSED \
+                and not any(
+                holds_answer(query.expect, c.selected.text, query.original) for c in chosen):
+            completing = [s for s in scored[_paragraph(top)] if s not in chosen and not _redundant(s, chosen)
+                          and holds_answer(query.expect, s.selected.text, query.original)]
+            chosen += completing[:1]
         return _with_antecedents(chosen, pool)
 
     def _focus(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]],

@@ -394,3 +394,23 @@ def test_what_else_reads_on_to_the_next_paragraph_when_it_answers_nearly_as_well
     answer = ExtractiveGenerator().generate(analyse("What else does he count as resilience?", history), hits,
                                             lambda doc_id: document)
     assert answer.citations[0].paragraph == 2
+
+
+def test_a_question_asking_when_and_how_many_gets_the_sentence_with_the_number_too() -> None:
+    from index.hits import ChunkHit
+    from index.sentences import split_sentences
+
+    text = ("Kyrgyzstan has launched a number of global initiatives in this area. In August last year, the Group of "
+            "Friends of Mountainous Countries was created. Today it includes 23 States. We also hosted two forums.\n")
+    document = parse_text(text, "kgz")
+    body = document.paragraph(1).text
+    # the sentence windows as a dense search scores them: the number's sentence matches the question poorly
+    windows = tuple(ChunkHit(f"w{i}", "kgz", 1, a, b, body[a:b], "", score)
+                    for i, ((a, b), score) in enumerate(zip(split_sentences(body), (0.5, 0.8, 0.2, 0.2), strict=True)))
+    hits = [ParagraphHit("kgz", 1, body, 1.0, 0.8, 0.4, windows)]
+    question = "When was the Group of Friends of Mountainous Countries created, and how many States are in it?"
+    both = ExtractiveGenerator().generate(analyse(question), hits, lambda doc_id: document)
+    assert "August last year" in both.answer and "23 States" in both.answer
+    one = ExtractiveGenerator().generate(analyse("When was the Group of Friends of Mountainous Countries created?"),
+                                         hits, lambda doc_id: document)
+    assert "23 States" not in one.answer  # one thing asked: no second sentence for a number nobody asked for
