@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from index.countries import code_of, countries_asked, country_code, document_country, mentions_country
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import NAME, NAME_RUN, name_key, names_in, tokenize
+from index.text import NAME, NAME_RUN, name_key, names_in, stem, tokenize
 from rag.answerability import (
     ASKS_YEAR,
     DOCUMENT_NUMBER,
@@ -78,6 +78,7 @@ class AnswerPolicy:
     label_boost: float = 2.0  # a paragraph the question names by its printed number ("operative paragraph 4")
     part_boost: float = 0.5  # the paragraphs of the part a question names ("according to the preamble")
     number_window: int = 6  # "how many X": the number must stand within this many words of X
+    measure_window: int = 12  # ... and "how much does it cost": an amount within this many words of the measure
     date_window: int | None = 12  # "when did X": a date must stand within this many words of X (None: anywhere)
     identity_share: float = 0.2  # a name in at least this share of a document's paragraphs is the document's own
     # P(the cited paragraph answers) = logistic(slope * relevance + offset), fitted on the tune halves
@@ -199,7 +200,10 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         head = quantity_head(query.original)
         amount = asks_amount(query.original)  # "how much" is not answered by a count of things
         counted = head | counted_kin(unsaid(head, sentences), sentences)  # "soldiers" the text calls "peacekeepers"
-        if not any(tied_number(s, counted, policy.number_window) and (not amount or states_amount(s))
+        # a measure ("the cost of transporting goods to the nearest seaports can reach up to 50%") names its
+        # thing before the amount, and may stand further from it
+        window = policy.measure_window if head and head <= MEASURES else policy.number_window
+        if not any(tied_number(s, counted, window) and (not amount or states_amount(s))
                    for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
     if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):
@@ -220,6 +224,10 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
                    for s in sentences):
             return "needs_date"
     return None
+
+
+MEASURES = frozenset(stem(w) for w in ("cost", "costs", "price", "value", "budget", "amount", "total", "size", "rate",
+                                       "ratio", "share", "percentage"))
 
 
 def _weak_match(body: Sequence[ParagraphHit], policy: AnswerPolicy) -> bool:

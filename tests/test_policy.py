@@ -450,3 +450,15 @@ def test_a_whole_name_no_passage_has_in_any_part_abstains_however_close_the_pass
     # one capitalised word may be the question's paraphrase of what the text says
     paris = analyse("When did the country ratify the Paris climate accord of the Champs?")
     assert before_generation(paris, hits, [own], 0.6, AnswerPolicy()) is None
+
+
+def test_a_measure_names_its_thing_before_the_amount_and_may_stand_further_from_it() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    sentence = ("Due to our location, the cost of transporting goods to the nearest seaports can reach up to 50% of "
+                "the final value.")
+    cost = analyse("How much can it cost to move goods to the nearest seaports?")
+    assert after_generation(cost, _draft(sentence), AnswerPolicy()) is None
+    many = analyse("How many seaports are there?")  # a count keeps the narrow window
+    assert after_generation(many, _draft("Our seaports, far from here across many borders, handle 50% of the "
+                                         "final value."), AnswerPolicy()) is not None
