@@ -84,6 +84,7 @@ _ONE_PERSON_Q = re.compile(r"^\s*(?:and |so )?who (?:is|was|are|were) the (?:[\w
 # A person as UN texts name one: a title, then a capitalised name ("Mr. Dennis Francis", "President Lula")
 _PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Sir|Dame|Madam|Excellency|Ambassador|President|Prime Minister|Minister|"
                      r"King|Queen|Prince|Princess|Sheikh|Judge|Secretary-General|General|Pope|Emir|Sultan)\.?\s+"
+                     r"(?:of (?:the )?(?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’.-]+,\s+)?"  # "President of South Africa, "
                      r"(?P<name>(?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’-]+)")
 
 

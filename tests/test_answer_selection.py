@@ -289,3 +289,12 @@ def test_a_title_is_given_by_entitled() -> None:
     assert absent_attribute(question, set(tokenize("We proposed a draft resolution entitled Mountain Biodiversity.")))\
         is None
     assert absent_attribute(question, set(tokenize("We proposed a draft resolution on biodiversity."))) == "title"
+
+
+def test_a_person_named_after_the_office_and_its_country() -> None:
+    from rag.answerability import names_new_person
+
+    question = "Who chaired the panel behind that figure?"
+    assert names_new_person(["The Panel, chaired by a former President of South Africa, Thabo Mbeki, reported."],
+                            question)
+    assert not names_new_person(["The Panel, chaired by a former President of South Africa, reported."], question)
