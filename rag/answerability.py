@@ -353,6 +353,22 @@ def quantity_head(question: str) -> set[str]:
 _NAMED_NUMBER = re.compile(r"\b[A-Za-z]+-\d+\b")
 
 
+# "How much has Fiji itself received?": the amount must be the named one's own, not the region's or the world's
+_ITSELF = re.compile(r"\b(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*) itself\b")
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us|my country)\b", re.IGNORECASE)
+
+
+def stressed_self(question: str) -> str | None:
+    """The name a question stresses with "itself" ("Ghana itself"), if any."""
+    match = _ITSELF.search(question)
+    return match.group("name") if match else None
+
+
+def about_itself(sentence: str, name: str) -> bool:
+    """`sentence` is about `name` itself: it names it, or speaks in the first person (a statement's own country)."""
+    return bool(re.search(rf"\b{re.escape(name)}\b", sentence)) or bool(_FIRST_PERSON.search(sentence))
+
+
 def tied_number(sentence: str, head: set[str], window: int) -> bool:
     """`sentence` states a number within `window` words of a word of `head` (any number when `head` is
     empty). Years, document symbols (A/71/L.73) and numbered references (resolution 264, paragraph 8)

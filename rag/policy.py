@@ -24,6 +24,7 @@ from index.text import NAME, NAME_RUN, name_key, names_in, stem, tokenize
 from rag.answerability import (
     ASKS_YEAR,
     DOCUMENT_NUMBER,
+    about_itself,
     about_structure_only,
     absent_attribute,
     asks_amount,
@@ -47,6 +48,7 @@ from rag.answerability import (
     reported_subject,
     reported_topic,
     states_amount,
+    stressed_self,
     tied_date,
     tied_number,
     topic_unreported,
@@ -203,7 +205,9 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         # a measure ("the cost of transporting goods to the nearest seaports can reach up to 50%") names its
         # thing before the amount, and may stand further from it
         window = policy.measure_window if head and head <= MEASURES else policy.number_window
+        itself = stressed_self(query.original)  # "How much does Ghana itself lose?"
         if not any(tied_number(s, counted, window) and (not amount or states_amount(s))
+                   and (itself is None or about_itself(s, itself))
                    for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
     if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):

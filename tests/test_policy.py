@@ -462,3 +462,13 @@ def test_a_measure_names_its_thing_before_the_amount_and_may_stand_further_from_
     many = analyse("How many seaports are there?")  # a count keeps the narrow window
     assert after_generation(many, _draft("Our seaports, far from here across many borders, handle 50% of the "
                                          "final value."), AnswerPolicy()) is not None
+
+
+def test_an_amount_asked_of_a_country_itself_must_be_its_own() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    question = analyse("How much does Ghana itself lose to illicit financial flows each year?")
+    region = "Africa is losing more than $50 billion annually through illicit financial outflows."
+    assert after_generation(question, _draft(region), AnswerPolicy()) == "needs_quantity"
+    own = "We lose more than $2 billion annually through illicit financial outflows."
+    assert after_generation(question, _draft(own), AnswerPolicy()) is None
