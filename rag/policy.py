@@ -142,7 +142,7 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     missing = missing_names(query.standalone, [h.text for h in body])
     # a close passage may paraphrase a name ("the Gulf sultanate"), not a whole name of several words that no
     # passage has in any part ("the Kyoto Protocol" beside "the Paris Agreement")
-    whole = [run for run in NAME_RUN.findall(query.standalone) if len(run.split()) >= 2
+    whole = [run for run in NAME_RUN.findall(query.original) if len(run.split()) >= 2  # its own, not the history's
              and all(part in missing for part in run.split())]
     if missing and (not strong or whole):
         return f"not_in_text: {whole[0] if whole else missing[0]}"
