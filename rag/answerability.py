@@ -20,6 +20,7 @@ from index.text import COMMON_CAPS, NAME, NAME_RUN, acronyms_spelled_out, name_k
 Expect = Literal["quantity", "time", "entity"]
 
 _QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum|proportion|total)|how large|"
+                         r"what (\w+ )?strength|"
                          r"(which|what) (\w+ ){0,3}number|(what|how much) (is|was|are|were) "
                          r"(the|its|their|(?:the )?[\w-]+['’]s) ([\w-]+ )?(budget|population|cost|price|value|size|"
                          r"percentage|share|rate|ratio|amount|total))\b", re.IGNORECASE)
@@ -29,7 +30,8 @@ _QUANTITY_HEAD = re.compile(r"\b(?:how (?:many|much)|what (?:amount|number|perce
                             r"(?P<head>(?:(?!(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could|"
                             r"should|must|may|might|of|in|on|for|to|from|by|at|per)\b)[\w'’-]+\s*){0,3})",
                             re.IGNORECASE)
-_HEAD_NOUNS = re.compile(r"\b(budget|population|cost|price|value|size|rate|ratio|amount|total|share|percentage|"
+_HEAD_NOUNS = re.compile(r"\b(budget|population|cost|price|value|size|strength|rate|ratio|amount|total|share|"
+                         r"percentage|"
                          r"proportion|number)\b", re.IGNORECASE)
 _YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)$")
 _NUMBER_WORDS = frozenset([
@@ -79,7 +81,8 @@ _ONE_PERSON_Q = re.compile(r"^\s*(?:and |so )?who (?:is|was|are|were) the (?:[\w
                            r"individual|figure|author|sponsor)\b|\bwhich (?:[\w-]+ ){0,2}(?:figure|official|leader|"
                            r"ruler|individual|sponsor|airline|company|firm|newspaper)s?\b|"
                            r"\bnames? of the (?:[\w-]+ ){0,2}(?:official|person|man|woman|individual|figure|minister|"
-                           r"leader|president|prosecutor|judge|envoy|ambassador|officer|author|sponsor)s?\b",
+                           r"leader|president|prosecutor|judge|envoy|ambassador|officer|author|sponsor|"
+                           r"representative|rapporteur|coordinator|commissioner)s?\b",
                            re.IGNORECASE)
 # A person as UN texts name one: a title, then a capitalised name ("Mr. Dennis Francis", "President Lula")
 _PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Sir|Dame|Madam|Excellency|Ambassador|President|Prime Minister|Minister|"
@@ -132,8 +135,8 @@ _NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
 # "Which countries does it mean by its 'allies and strategic partners'?": who or what a quoted phrase stands for
 _REFERENT_Q = re.compile(r"^\s*(?:and |so )?(?:which|who|whom)\b.*(?:^|\s)['‘\"“][^'’\"”]{3,}['’\"”](?:\W|$)",
                          re.IGNORECASE)
-_PLACE_Q = re.compile(r"\b(which|what) (city|town|village|capital|region|province|district|island|port|river)\b",
-                      re.IGNORECASE)
+_PLACE_Q = re.compile(r"\b(which|what) (city|cities|town|towns|village|villages|capital|region|regions|province|"
+                      r"provinces|district|districts|island|islands|port|ports|river|rivers)\b", re.IGNORECASE)
 _BODY_WORDS = frozenset(["commission", "council", "committee", "organization", "organisation", "union", "nations",
                          "assembly", "conference", "court", "bank", "fund", "agency", "programme", "program", "office",
                          "group", "forum", "summit", "initiative", "declaration", "agenda", "treaty", "convention",
@@ -288,8 +291,13 @@ _TITLE_WORDS = frozenset(["mr", "ms", "mrs", "dr", "his", "her", "excellency", "
 
 
 def asks_country(question: str) -> bool:
-    """The question asks which single country: the answer must name one the question does not."""
-    return _COUNTRY_Q.search(question) is not None
+    """The question asks which country or countries: the answer must name one the question does not."""
+    return _COUNTRY_Q.search(question) is not None or _COUNTRIES_Q.search(question) is not None
+
+
+# "Which neighbouring African States had it attacked?": countries, named
+_COUNTRIES_Q = re.compile(r"^\s*(?:and |so )?(?:(?:in|to|with|from|by|of) )?which (?:[\w-]+ ){0,3}?"
+                          r"(?:countries|states|nations)\b(?! (?:of|to) )", re.IGNORECASE)
 
 
 def names_other_country(sentences: Iterable[str], question: str) -> bool:
@@ -565,7 +573,10 @@ _REPORTED = re.compile(r"\bwhat (?:did|does|do|has|have|had) (?P<who>[^?.!;]+?) 
                        r"emphasi[sz]e|highlight|call for|ask for)\b|"
                        # "What compensation did the Special Rapporteur recommend?": what another proposed
                        r"\bwhat (?:[\w-]+ ){1,2}(?:did|does|do|has|have|had) (?P<proposer>[^?.!;]+?) "
-                       r"(?:propose|proposed|suggest|suggested|recommend|recommended|call for|ask for|demand)\b",
+                       r"(?:propose|proposed|suggest|suggested|recommend|recommended|call for|ask for|demand)\b|"
+                       # "What reason did Russia give for withdrawing?": a reason another gave
+                       r"\bwhat (?:reasons?|explanation|justification|grounds) (?:did|does|has|have|had) "
+                       r"(?P<giver>[^?.!;]+?) (?:give|gave|offer|cite|provide)\b",
                        re.IGNORECASE)
 # Who "the speaker" is, in any statement: pronouns and the roles a statement speaks in. The document's
 # own identity (its speaker, its title, the names it uses most) is added from its metadata by the caller.
@@ -595,7 +606,7 @@ def reported_subject(question: str, identity: Iterable[str] = ()) -> str | None:
     match = _REPORTED.search(question)
     if not match:
         return None
-    who = (match.group("who") or match.group("proposer")).strip()
+    who = (match.group("who") or match.group("proposer") or match.group("giver")).strip()
     own = {w.lower() for w in identity}
     if (_SPEAKER.match(who) and not countries_asked(who)) or {name_key(w) for w in NAME.findall(who)} & own:
         return None
@@ -741,7 +752,9 @@ def paragraph_references(question: str) -> list[str]:
 _HAPPENED_Q = re.compile(r"^\s*(?i:and |so |but )?(?:(?i:did|has|have|had|will)\s+"
                          r"(?P<who>(?:(?:[A-Z][\w'’.-]*|of|the|and)\s+)+)(?P<verb>[a-z]+)\b|"
                          r"(?i:was|were)\s+(?P<passive>(?:(?:[A-Z][\w'’.-]*|of|the|and)\s+)+)"
-                         r"(?P<participle>[a-z]+(?:ed|en))\b)")
+                         r"(?P<participle>[a-z]+(?:ed|en))\b|"
+                         r"(?i:how)\s+(?i:did|has|have)\s+(?P<reactor>(?:(?:[A-Z][\w'’.-]*|of|the|and)\s+)+)"
+                         r"(?P<reaction>respond|react|reply)\b)")
 # verbs that ask what the text says, not whether something happened ("Did he mention ...?")
 _SAYING = frozenset(stem(w) for w in (
     "say", "said", "mention", "refer", "speak", "talk", "address", "discuss", "cite", "name", "note", "raise",
@@ -761,10 +774,10 @@ def happened_unreported(question: str, sentences: Iterable[str]) -> str | None:
     """The verb of a "did X <verb> ...?" question when no sentence uses it in any form: the text does not
     report that X did so (None when the question is of another kind or asks what the text says)."""
     match = _HAPPENED_Q.match(question)  # "Did X win ...?", "Was X elected ...?"
-    who = match.group("who") or match.group("passive") if match else None
+    who = (match.group("who") or match.group("passive") or match.group("reactor")) if match else None
     if match is None or who is None or not any(w[:1].isupper() for w in who.split()):
         return None
-    verb = (match.group("verb") or match.group("participle")).lower()
+    verb = (match.group("verb") or match.group("participle") or match.group("reaction")).lower()
     if stem(verb) in _SAYING or len(verb) < 3:
         return None
     forms = {stem(verb), *(stem(f) for f in _FORMS.get(verb, "").split())}

@@ -298,3 +298,22 @@ def test_a_person_named_after_the_office_and_its_country() -> None:
     assert names_new_person(["The Panel, chaired by a former President of South Africa, Thabo Mbeki, reported."],
                             question)
     assert not names_new_person(["The Panel, chaired by a former President of South Africa, reported."], question)
+
+
+def test_near_miss_question_forms_that_ask_for_what_the_text_must_give() -> None:
+    from rag.answerability import (asks_country, asks_one_person, asks_proper_name, expected_type,
+                                   happened_unreported, names_other_country, quantity_head, reported_subject)
+
+    assert expected_type("What troop strength did the Council authorize?") == "quantity"
+    assert "strength" in quantity_head("What troop strength did the Council authorize?")
+    assert asks_proper_name("Which towns were liberated from the militants?") == "place"
+    assert asks_country("Which neighbouring African States had it attacked?")
+    assert not asks_country("Which States of the region took part?")
+    assert not names_other_country(["It condemned attacks on neighbouring African States."],
+                                   "Which neighbouring African States had South Africa attacked?")
+    assert reported_subject("What reason did Russia give for withdrawing from the initiative?") == "Russia"
+    assert happened_unreported("How did South Africa respond to the demand?", ["Demands compliance by South Africa."])\
+        == "respond"
+    assert happened_unreported("How did South Africa respond to the demand?", ["South Africa's response was swift."])\
+        is None
+    assert asks_one_person("What is the name of the Special Representative for West Africa?")
