@@ -292,10 +292,12 @@ _TITLE_WORDS = frozenset(["mr", "ms", "mrs", "dr", "his", "her", "excellency", "
 
 def asks_country(question: str) -> bool:
     """The question asks which country or countries: the answer must name one the question does not."""
-    return _COUNTRY_Q.search(question) is not None or _COUNTRIES_Q.search(question) is not None
+    plural = _COUNTRIES_Q.search(question) is not None and not _VOTE_WORDS.search(question)  # "none voted against"
+    return _COUNTRY_Q.search(question) is not None or plural
 
 
 # "Which neighbouring African States had it attacked?": countries, named
+_VOTE_WORDS = re.compile(r"\b(?:vot\w*|abstain\w*|oppos\w*)\b", re.IGNORECASE)
 _COUNTRIES_Q = re.compile(r"^\s*(?:and |so )?(?:(?:in|to|with|from|by|of) )?which (?:[\w-]+ ){0,3}?"
                           r"(?:countries|states|nations)\b(?! (?:of|to) )", re.IGNORECASE)
 

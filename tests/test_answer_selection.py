@@ -301,8 +301,16 @@ def test_a_person_named_after_the_office_and_its_country() -> None:
 
 
 def test_near_miss_question_forms_that_ask_for_what_the_text_must_give() -> None:
-    from rag.answerability import (asks_country, asks_one_person, asks_proper_name, expected_type,
-                                   happened_unreported, names_other_country, quantity_head, reported_subject)
+    from rag.answerability import (
+        asks_country,
+        asks_one_person,
+        asks_proper_name,
+        expected_type,
+        happened_unreported,
+        names_other_country,
+        quantity_head,
+        reported_subject,
+    )
 
     assert expected_type("What troop strength did the Council authorize?") == "quantity"
     assert "strength" in quantity_head("What troop strength did the Council authorize?")
