@@ -337,6 +337,8 @@ class Catalogue:
             return None
         combined = where + named
         ids = () if missing else self.resolve(combined, doc_ids)
+        if doc_ids and not where and not ids:
+            return None  # asked of chosen documents, names none of them matches are topics ("South Africa")
         if not where and not missing and len(ids) == len(doc_ids or self.meta):
             return None  # naming the only speaker of a one-speech index changes nothing
         origin: Origin = "filter+question" if where and (named or missing) else ("filter" if where else "question")

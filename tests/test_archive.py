@@ -307,3 +307,15 @@ def test_a_long_ingest_into_a_log_reports_progress(tmp_path: Path, capsys: pytes
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(" files")[0] for line in lines] == [f"ingested {LOG_EVERY}/60", "ingested 60/60"]
     assert "min left" in lines[0]
+
+
+def test_a_country_named_in_a_question_asked_of_chosen_documents_that_have_none_is_a_topic() -> None:
+    statement = DocumentInfo("zaf-69-2014", "ZAF", "h", 1, "zaf", metadata=(("country", "South Africa"),))
+    resolution = DocumentInfo("s-res-0182", "S/RES/182", "h", 1, "res", metadata=(("date", "1963-12-04"),))
+    catalogue = Catalogue([statement, resolution])
+    question = "What does the resolution ask South Africa to do?"
+    assert catalogue.scope(question, ["s-res-0182"], ()) is None  # the resolution is about South Africa
+    across = catalogue.scope(question, None, ())  # asked of everything, the name confines it to the statement
+    assert across is not None and across.doc_ids == ("zaf-69-2014",)
+    filtered = catalogue.scope(question, ["s-res-0182"], parse_where(["country=South Africa"]))
+    assert filtered is not None and filtered.empty  # a filter the user set still confines, and says so
