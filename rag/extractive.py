@@ -525,6 +525,23 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
             kept.remove(opener)
         else:
             break
+    return _grounded(kept, reading)
+
+
+def _grounded(kept: list[Scored], reading: bool) -> list[Scored]:
+    """`kept`, with the sentences before a still-leaning opener back to one that does not lean ("Chad hosts
+    500,000 refugees. They come from ... They live in ..."), even if the conversation said them: an answer
+    never opens on a reference it does not resolve."""
+    if not kept or not _leans(opener := _opener(kept, reading)):
+        return kept
+    chain: list[Scored] = []
+    before = _sentence_before(opener)
+    while before is not None and len(chain) < MAX_FOCUSED:
+        chain.append(before)
+        if not _leans(before):
+            taken = {c.selected for c in kept}
+            return kept + [c for c in chain if c.selected not in taken]
+        before = _sentence_before(before)
     return kept
 
 

@@ -414,3 +414,21 @@ def test_a_question_asking_when_and_how_many_gets_the_sentence_with_the_number_t
     one = ExtractiveGenerator().generate(analyse("When was the Group of Friends of Mountainous Countries created?"),
                                          hits, lambda doc_id: document)
     assert "23 States" not in one.answer  # one thing asked: no second sentence for a number nobody asked for
+
+
+def test_an_answer_never_opens_on_a_chain_of_references_it_does_not_resolve() -> None:
+    from index.text import leans_back
+
+    text = ("We also need to find solutions for the refugees displaced throughout the world. They also need our help. "
+            "Chad is the African country with the second-largest number of refugees, estimated at over 500,000. "
+            "They come from the regions bordering Chad, particularly Darfur and Libya. "
+            "They live in difficult environmental and humanitarian conditions.\n")
+    document = parse_text(text, "tcd")
+    hits = [ParagraphHit("tcd", 1, document.paragraph(1).text, 1.0, 0.6, 0.4)]
+    history = [Turn("user", "How many refugees does Chad host?"),
+               Turn("assistant", "We also need to find solutions for the refugees displaced throughout the world. [1] "
+                                 "Chad is the African country with the second-largest number of refugees, estimated "
+                                 "at over 500,000. [1]")]
+    answer = ExtractiveGenerator().generate(analyse("What conditions do they live in?", history), hits,
+                                            lambda doc_id: document).answer
+    assert "difficult environmental" in answer and not leans_back(answer)
