@@ -251,8 +251,7 @@ class ExtractiveGenerator:
         chosen, reading = self._choose(query, body, documents)
         if not chosen:
             return abstain()
-        antecedent = _antecedent(chosen, reading, documents, body)
-        chosen = [antecedent, *chosen] if antecedent is not None else chosen
+        chosen = [*_antecedent(chosen, reading, documents, body), *chosen]
         brought = _announced_items(chosen, documents, _said(query))
         return number_citations([c.selected for c in chosen] + brought, documents, reading)
 
@@ -555,18 +554,31 @@ def _opener(chosen: list[Scored], reading: bool) -> Scored:
 
 
 def _antecedent(chosen: list[Scored], reading: bool, documents: DocumentLookup,
-                hits: Sequence[ParagraphHit]) -> Scored | None:
+                hits: Sequence[ParagraphHit]) -> list[Scored]:
     """The previous paragraph's last sentence, when the answer would open on the first sentence of its
-    paragraph and that sentence leans on what came before ("He understood the Charter was imperfect."):
-    placed first, so the answer does not open on a reference it cannot resolve."""
+    paragraph and that sentence leans on what came before ("He understood the Charter was imperfect."),
+    and the sentences before that one back to one that does not lean ("That is why ..." after "This is
+    how ..."): placed first, so the answer does not open on a reference it cannot resolve."""
     opener = _opener(chosen, reading)
     if not _leans(opener) or _sentence_before(opener) is not None:
-        return None
+        return []
     before = _pointed(opener, documents, hits)
-    if before is None or _leans(before) or before.selected.hit.paragraph >= opener.selected.hit.paragraph:
-        return None
-    hit = replace(before.selected.hit, score=max(before.selected.hit.score, opener.selected.hit.score + 1e-6))
-    return replace(before, selected=replace(before.selected, hit=hit))
+    if before is None or before.selected.hit.paragraph >= opener.selected.hit.paragraph:
+        return []
+    chain = [before]
+    while _leans(chain[-1]) and len(chain) < MAX_FOCUSED:
+        earlier = _sentence_before(chain[-1]) or _pointed(chain[-1], documents, hits)
+        if earlier is None or earlier.selected.hit.paragraph > chain[-1].selected.hit.paragraph:
+            return []
+        chain.append(earlier)
+    if _leans(chain[-1]):
+        return []
+    # the earlier a paragraph, the sooner it is read: each ranks just above the one after it
+    numbers = sorted({c.selected.hit.paragraph for c in chain}, reverse=True)
+    hits_by = {c.selected.hit.paragraph: c.selected.hit for c in chain}
+    ranked = {n: replace(hits_by[n], score=max(hits_by[n].score, opener.selected.hit.score + (i + 1) * 1e-6))
+              for i, n in enumerate(numbers)}
+    return [replace(c, selected=replace(c.selected, hit=ranked[c.selected.hit.paragraph])) for c in reversed(chain)]
 
 
 def _rest_of_paragraph(chosen: list[Scored], query: Query, said: list[frozenset[str]]) -> list[Scored]:

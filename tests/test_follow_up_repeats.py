@@ -432,3 +432,18 @@ def test_an_answer_never_opens_on_a_chain_of_references_it_does_not_resolve() ->
     answer = ExtractiveGenerator().generate(analyse("What conditions do they live in?", history), hits,
                                             lambda doc_id: document).answer
     assert "difficult environmental" in answer and not leans_back(answer)
+
+
+def test_a_paragraph_opening_on_that_is_why_brings_the_paragraphs_before_back_to_a_sentence_that_stands() -> None:
+    from index.text import leans_back
+
+    text = ("Our ocean is overfished and polluted.\n"
+            "That is why the Pacific States are establishing protected marine areas for our children.\n"
+            "That is why we are committed to ensuring the launch of negotiations by September 2015 for a new "
+            "agreement on marine biological diversity.\n")
+    document = parse_text(text, "plw")
+    hits = [ParagraphHit("plw", 3, document.paragraph(3).text, 1.0, 0.7, 0.6)]
+    answer = ExtractiveGenerator().generate(analyse("By when does the country want negotiations launched?"), hits,
+                                            lambda doc_id: document).answer
+    assert "September 2015" in answer and not leans_back(answer)
+    assert answer.index("Our ocean") < answer.index("protected marine areas") < answer.index("September 2015")
