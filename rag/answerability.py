@@ -31,8 +31,7 @@ _QUANTITY_HEAD = re.compile(r"\b(?:how (?:many|much)|what (?:amount|number|perce
                             r"should|must|may|might|of|in|on|for|to|from|by|at|per)\b)[\w'’-]+\s*){0,3})",
                             re.IGNORECASE)
 _HEAD_NOUNS = re.compile(r"\b(budget|population|cost|price|value|size|strength|rate|ratio|amount|total|share|"
-                         r"percentage|"
-                         r"proportion|number)\b", re.IGNORECASE)
+                         r"percentage|proportion|number)\b", re.IGNORECASE)
 _YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)$")
 _NUMBER_WORDS = frozenset([
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",

@@ -394,12 +394,13 @@ class ExtractiveGenerator:
                 chosen.append(cand)
         # "When was it created, and how many States are in it?": the opener's paragraph gives the number in
         # another sentence ("Today it includes 23 States.")
-        if query.expect in ("quantity", "time") and TWO_ASKS.search(query.original) and len(chosen) < MAX_FOCUSED \
-                and not any(
-                holds_answer(query.expect, c.selected.text, query.original) for c in chosen):
-            completing = [s for s in scored[_paragraph(top)] if s not in chosen and not _redundant(s, chosen)
-                          and holds_answer(query.expect, s.selected.text, query.original)]
-            chosen += completing[:1]
+        def holds(s: Scored) -> bool:
+            return holds_answer(query.expect, s.selected.text, query.original)
+
+        two = query.expect in ("quantity", "time") and TWO_ASKS.search(query.original) is not None
+        if two and len(chosen) < MAX_FOCUSED and not any(holds(c) for c in chosen):
+            chosen += [s for s in scored[_paragraph(top)] if s not in chosen and not _redundant(s, chosen)
+                       and holds(s)][:1]
         return _with_antecedents(chosen, pool)
 
     def _focus(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]],

@@ -159,9 +159,8 @@ def before_generation(query: Query, hits: Sequence[ParagraphHit], profiles: Sequ
     subject = reported_subject(query.standalone, identity)
     if subject is not None and any(_own_country(c, profiles) for c in countries_asked(subject)):
         subject = None  # "the Colombian President" of Colombia's statement is its speaker
-    own_numbers = [n for p in profiles for n in p.numbers]
-    if subject is not None and own_numbers and referenced_document(f"what did {subject} say", own_numbers) is None \
-            and DOCUMENT_NUMBER.search(subject):
+    itself = DOCUMENT_NUMBER.search(subject) if subject is not None else None
+    if itself is not None and int(itself.group("number")) in {int(n) for p in profiles for n in p.numbers}:
         subject = None  # "What does resolution 566 say about ...?" asked of resolution 566: the text itself
     if subject is not None and never_reported(subject, sentences):
         return f"not_reported: {subject}"
