@@ -401,7 +401,7 @@ class ExtractiveGenerator:
         if two and len(chosen) < MAX_FOCUSED and not any(holds(c) for c in chosen):
             chosen += [s for s in scored[_paragraph(top)] if s not in chosen and not _redundant(s, chosen)
                        and holds(s)][:1]
-        return _with_antecedents(chosen, pool)
+        return _best_first(_with_antecedents(chosen, pool), top)
 
     def _focus(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]],
                documents: DocumentLookup) -> str | None:
@@ -526,6 +526,17 @@ def _opening_stands(chosen: list[Scored], reading: bool, said: list[frozenset[st
         else:
             break
     return _grounded(kept, reading)
+
+
+def _best_first(chosen: list[Scored], top: Scored) -> list[Scored]:
+    """`chosen`, with the paragraph of its best sentence read first even when retrieval ranked another of the
+    chosen paragraphs higher ("What was the theme of the session?" opens with the theme, not the greeting)."""
+    best = max((c.selected.hit.score for c in chosen), default=0.0)
+    if top.selected.hit.score >= best:
+        return chosen
+    hit = replace(top.selected.hit, score=best + 1e-6)
+    return [replace(c, selected=replace(c.selected, hit=hit)) if _paragraph(c) == _paragraph(top) else c
+            for c in chosen]
 
 
 def _grounded(kept: list[Scored], reading: bool) -> list[Scored]:

@@ -447,3 +447,17 @@ def test_a_paragraph_opening_on_that_is_why_brings_the_paragraphs_before_back_to
                                             lambda doc_id: document).answer
     assert "September 2015" in answer and not leans_back(answer)
     assert answer.index("Our ocean") < answer.index("protected marine areas") < answer.index("September 2015")
+
+
+def test_the_paragraph_of_the_best_sentence_is_read_first_whatever_retrieval_ranked_first() -> None:
+    text = ("I congratulate the President on his election to preside over this session of the General Assembly.\n"
+            "We welcome this session's theme, 'Building resilience through hope', for the General Assembly.\n")
+    document = parse_text(text, "stp")
+    # retrieval ranked the greeting first; the theme sentence answers the question better
+    hits = [ParagraphHit("stp", 1, document.paragraph(1).text, 1.0, 0.6, 0.5),
+            ParagraphHit("stp", 2, document.paragraph(2).text, 0.9, 0.75, 0.5)]
+    answer = ExtractiveGenerator().generate(
+        analyse("What theme did the President choose for this session of the General Assembly?"), hits,
+        lambda doc_id: document)
+    assert [c.paragraph for c in answer.citations] == [2, 1]
+    assert answer.answer.startswith("We welcome this session's theme")
