@@ -122,14 +122,15 @@ def names_new_person(sentences: Iterable[str], question: str) -> bool:
 # bodies and instruments that go by a proper name: "which committee does it set up?" asks for that name
 _NAMED_KINDS = (r"(?:committee|committees|commission|commissions|mission|missions|treaty|treaties|convention|"
                 r"conventions|tribunal|tribunals|summit|summits|conference|conferences|programme|programmes)")
+# "which" opening a question, with up to two words before the kind it asks about ("In which UN mission ...")
+_WHICH_OPENS = r"^\s*(?:and |so )?(?:(?:in|at|to|of|by|under|from|with|through) )?which (?:[\w-]+ ){0,2}"
 # "What is the name of the field", "what is the plan called", "in which city": a proper name is asked, and
 # for a place, neither a country nor a body ("the Indian Ocean Commission") is one
 _NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
                      r"\bwhat (is|was|are|were) (it|they|(?:the|this|that|these|those|its|their) [\w-]+(?: [\w-]+)?) "
                      r"(called|named)\b|"
                      r"\bwhich (party|parties|faction|factions)\b|\b(does|do|did) [\w\s'’-]{1,40} (name|identify)\W*$|"
-                     rf"^\s*(?:and |so )?(?:(?:in|at|to|of|by|under|from|with|through) )?which (?:[\w-]+ ){{0,2}}"
-                     rf"{_NAMED_KINDS}\b",
+                     rf"{_WHICH_OPENS}{_NAMED_KINDS}\b",
                      re.IGNORECASE)
 # "Which countries does it mean by its 'allies and strategic partners'?": who or what a quoted phrase stands for
 _REFERENT_Q = re.compile(r"^\s*(?:and |so )?(?:which|who|whom)\b.*(?:^|\s)['‘\"“][^'’\"”]{3,}['’\"”](?:\W|$)",
@@ -182,7 +183,7 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
     if head is not None:
         tied = [run for run, sentence, start, end in found if _near_head(sentence, start, end, head, NAME_WINDOW)]
         mentioned = any(kin(stem(w), head) for sentence in given for w in words(sentence))
-        names = tied if mentioned or tied else [run for run, *_ in found]
+        names = tied if mentioned else [run for run, *_ in found]  # a tied name implies the thing is mentioned
     else:
         names = [run for run, *_ in found]
     return len(set(names)) >= (2 if several_asked(question) else 1)
@@ -219,8 +220,7 @@ def _new_names(sentences: list[str], question: str, place: bool, one: bool) -> l
 _NAME_OF = re.compile(r"\bnames? of (?:the |its |his |her |their |this |that |a |an )?(?P<phrase>[\w'’ -]+)|"
                       r"\b(?:what|which) (?:is|was|are|were) (?:the |its |his |her |their |this |that )?"
                       r"(?P<called>[\w'’ -]+?) (?:called|named)\b|"
-                      rf"^\s*(?:and |so )?(?:(?:in|at|to|of|by|under|from|with|through) )?which (?:[\w-]+ ){{0,2}}"
-                      rf"(?P<kind>{_NAMED_KINDS})\b", re.IGNORECASE)
+                      rf"{_WHICH_OPENS}(?P<kind>{_NAMED_KINDS})\b", re.IGNORECASE)
 _PHRASE_ENDS = frozenset(["adopted", "that", "which", "who", "whom", "where", "when", "in", "at", "on", "of", "for",
                           "by", "with", "to", "from", "held", "launched", "set", "established", "created", "does",
                           "did", "do", "is", "was", "were", "are", "has", "had", "have", "will", "would", "can",

@@ -545,15 +545,22 @@ def _grounded(kept: list[Scored], reading: bool) -> list[Scored]:
     never opens on a reference it does not resolve."""
     if not kept or not _leans(opener := _opener(kept, reading)):
         return kept
-    chain: list[Scored] = []
     before = _sentence_before(opener)
-    while before is not None and len(chain) < MAX_FOCUSED:
+    chain = _standing_chain(before, _sentence_before) if before is not None else []
+    taken = {c.selected for c in kept}
+    return kept + [c for c in chain if c.selected not in taken]
+
+
+def _standing_chain(first: Scored, earlier: Callable[[Scored], Scored | None]) -> list[Scored]:
+    """`first` and the sentences `earlier` gives before it, back to one that does not lean (latest first);
+    [] when none within MAX_FOCUSED sentences stands on its own."""
+    chain = [first]
+    while _leans(chain[-1]) and len(chain) < MAX_FOCUSED:
+        before = earlier(chain[-1])
+        if before is None:
+            return []
         chain.append(before)
-        if not _leans(before):
-            taken = {c.selected for c in kept}
-            return kept + [c for c in chain if c.selected not in taken]
-        before = _sentence_before(before)
-    return kept
+    return [] if _leans(chain[-1]) else chain
 
 
 def _opener(chosen: list[Scored], reading: bool) -> Scored:
@@ -577,13 +584,14 @@ def _antecedent(chosen: list[Scored], reading: bool, documents: DocumentLookup,
     before = _pointed(opener, documents, hits)
     if before is None or before.selected.hit.paragraph >= opener.selected.hit.paragraph:
         return []
-    chain = [before]
-    while _leans(chain[-1]) and len(chain) < MAX_FOCUSED:
-        earlier = _sentence_before(chain[-1]) or _pointed(chain[-1], documents, hits)
-        if earlier is None or earlier.selected.hit.paragraph > chain[-1].selected.hit.paragraph:
-            return []
-        chain.append(earlier)
-    if _leans(chain[-1]):
+
+    def earlier(sentence: Scored) -> Scored | None:  # within its paragraph, else the previous paragraph's last
+        found = _sentence_before(sentence) or _pointed(sentence, documents, hits)
+        return found if found is not None and found.selected.hit.paragraph <= sentence.selected.hit.paragraph \
+            else None
+
+    chain = _standing_chain(before, earlier)
+    if not chain:
         return []
     # the earlier a paragraph, the sooner it is read: each ranks just above the one after it
     numbers = sorted({c.selected.hit.paragraph for c in chain}, reverse=True)
