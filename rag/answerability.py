@@ -159,11 +159,19 @@ _GENERIC_CAPS = frozenset(["government", "governments", "member", "members", "st
                            "nine", "ten"])
 
 
+# "Where will the meeting be held?", "Where was the pact signed?": where an event happens is a named place (a
+# country counts); "Where does New Zealand say its resources will go?" asks no such thing
+_WHERE_EVENT = re.compile(r"^\s*(?:and |so )?where (?:and when )?(?:will|would|was|were|is|are|did|does|do|has|have|"
+                          r"had)\b[^?]*?\b(?:held|hold|holding|take place|took place|taking place|meet|met|signed|"
+                          r"issued|based|located|hosted|convened?|seated|headquartered)\b", re.IGNORECASE)
+
+
 def asks_proper_name(question: str) -> Literal["name", "place"] | None:
     """Whether the question asks for a proper name: "place" for a city or region, "name" for any other."""
     if _PLACE_Q.search(question):
         return "place"
-    return "name" if _NAME_Q.search(question) or several_asked(question) or _REFERENT_Q.search(question) else None
+    return "name" if (_NAME_Q.search(question) or several_asked(question) or _REFERENT_Q.search(question)
+                      or _WHERE_EVENT.search(question)) else None
 
 
 def names_new_proper(sentences: Iterable[str], question: str, place: bool = False, one: bool = False) -> bool:
@@ -191,7 +199,8 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
 
 def _new_names(sentences: list[str], question: str, place: bool, one: bool) -> list[tuple[str, str, int, int]]:
     """Each capitalised name the sentences give that `names_new_proper` counts: (run, sentence, start, end)."""
-    asked = {name_key(w) for w in NAME.findall(question)}
+    # "Africa-CARICOM" asked: its parts are asked too
+    asked = {name_key(part) for w in NAME.findall(question) for part in {w, *w.split("-")}}
     countries = {code_of(c) for c in countries_asked(question)}  # "the Fijian Prime Minister" names Fiji
     found: list[tuple[str, str, int, int]] = []
     for sentence in sentences:
@@ -298,13 +307,29 @@ def asks_country(question: str) -> bool:
 # "Which neighbouring African States had it attacked?": countries, named
 _VOTE_WORDS = re.compile(r"\b(?:vot\w*|abstain\w*|oppos\w*)\b", re.IGNORECASE)
 _COUNTRIES_Q = re.compile(r"^\s*(?:and |so )?(?:(?:in|to|with|from|by|of) )?which (?:[\w-]+ ){0,3}?"
-                          r"(?:countries|states|nations)\b(?! (?:of|to) )", re.IGNORECASE)
+                          r"(?P<kind>countries|states|nations)\b(?! (?:of|to) )", re.IGNORECASE)
 
 
 def names_other_country(sentences: Iterable[str], question: str) -> bool:
-    """Some sentence names a country (by name or demonym) that `question` does not name."""
+    """Some sentence names a country (by name or demonym) that `question` does not name.
+
+    Asked "which countries" or "which States", a sentence that speaks of such countries must name one near
+    them: "Urges States Members ... to consider ... measures against South Africa" does not say which States
+    imposed measures, and "India and France chaired the conference, in which 120 countries took part" does
+    not say which countries a reformed Council should add."""
     asked = {code_of(c) for c in countries_asked(question)}
-    return any(code_of(c) not in asked for s in sentences for c in countries_asked(s))
+    plural = _COUNTRIES_Q.search(question)
+    head = stem(plural.group("kind").lower()) if plural else None
+    for sentence in sentences:
+        others = [c for c in countries_asked(sentence) if code_of(c) not in asked]
+        if not others:
+            continue
+        if head is None or not any(kin(stem(w), head) for w in words(sentence)):
+            return True
+        if any(_near_head(sentence, m.start(), m.end(), head, NAME_WINDOW)
+               for c in others for m in re.finditer(rf"\b{re.escape(c)}\b", sentence)):
+            return True
+    return False
 
 
 def expected_type(question: str) -> Expect | None:
@@ -432,6 +457,13 @@ def asks_exact_date(question: str) -> bool:
     return _EXACT_DATE_Q.search(question) is not None
 
 
+def months_named(question: str) -> frozenset[str]:
+    """The month a question puts the date it asks for in, lower-cased ("On what date in January 2018 ...?" ->
+    january); a month elsewhere dates something else ("By what date did its January 1976 resolution ...")."""
+    return frozenset(m.lower() for m in re.findall(rf"\b(?:date|day)s? (?:in|of) ({_MONTHS})\b", question,
+                                                   re.IGNORECASE))
+
+
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
                       re.IGNORECASE)
 
@@ -472,20 +504,22 @@ ASKS_YEAR = re.compile(r"\b(what|which) years?\b", re.IGNORECASE)
 
 
 def tied_date(sentence: str, topic: set[str], event: frozenset[str] | set[str] = frozenset(),
-              year: bool = False, window: int | None = None, day: bool = False) -> bool:
+              year: bool = False, window: int | None = None, day: bool = False,
+              months: frozenset[str] = frozenset()) -> bool:
     """`sentence` gives a date or year and names something the question is about (`topic` stems), and
     when the question asks when something happened beyond its names (`event`: "begin administering",
     "deliver its opinion"), some word of that too: a date beside the names alone dates something else.
     With `window`, a date must also stand within that many words of such a word (of `event` when the
     question has one): a long sentence may date something else ("... the advisory opinion of 21 June
     1971" is not the date of the elections the same sentence demands). With `day`, only a date that names
-    its day counts ("on what date" is not answered by "in January 2018")."""
+    its day counts ("on what date" is not answered by "in January 2018"), and with `months` (those the question
+    names), only one in such a month ("On what date in January 2018 ...?" is not answered by "8 February")."""
     # "resolution 425 (1978)" cites a document; its year dates nothing the sentence reports, unless the
     # question asks about that document
     lowered = _CITED_YEAR.sub(lambda m: m.group() if m.group("number") in topic else m.group("number"),
                               sentence.lower())
     pattern = _DAY_DATE if day else _YEAR_DATE if year else _DATE  # "in which year" is not answered by "in May"
-    dates = list(pattern.finditer(lowered))
+    dates = [d for d in pattern.finditer(lowered) if not months or any(m in d.group() for m in months)]
     if not dates:
         return False
     tokens = list(_WORD.finditer(lowered))  # the words `words` gives, with their places

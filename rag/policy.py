@@ -37,6 +37,7 @@ from rag.answerability import (
     happened_unreported,
     inner_names,
     missing_names,
+    months_named,
     names_new_person,
     names_new_proper,
     names_other_country,
@@ -223,7 +224,9 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}
         year = bool(ASKS_YEAR.search(query.original))
         day = asks_exact_date(query.original)  # "on what date" wants a day, not "earlier this month"
-        if not any(tied_date(s, topic, event, year, policy.date_window, day) and not ordinal_conflict(query.original, s)
+        months = months_named(query.original) if day else frozenset()
+        if not any(tied_date(s, topic, event, year, policy.date_window, day, months)
+                   and not ordinal_conflict(query.original, s)
                    for s in sentences):
             return "needs_date"
     return None

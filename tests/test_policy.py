@@ -473,3 +473,47 @@ def test_an_amount_asked_of_a_country_itself_must_be_its_own() -> None:
     assert after_generation(question, _draft(region), AnswerPolicy()) == "needs_quantity"
     own = "We lose more than $2 billion annually through illicit financial outflows."
     assert after_generation(question, _draft(own), AnswerPolicy()) is None
+
+
+def test_which_states_asked_of_a_sentence_about_such_states_needs_one_named_near_them() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    imposed = analyse("Which Member States had already imposed voluntary measures?")
+    urged = ("Urges States Members of the United Nations that have not done so to consider in the meantime "
+             "taking appropriate voluntary measures against South Africa.")
+    assert after_generation(imposed, _draft(urged), AnswerPolicy()) == "needs_country"
+    named = "States such as Sweden and Norway have already imposed voluntary measures against the regime."
+    assert after_generation(imposed, _draft(named), AnswerPolicy()) is None
+    added = analyse("Which countries does India want added as permanent members of the Council?")
+    chaired = ("In March, India and France chaired the founding conference of the Alliance, in which 120 countries "
+               "participated.")
+    assert after_generation(added, _draft(chaired), AnswerPolicy()) == "needs_country"
+    thanked = analyse("Which countries did the President thank for vaccines?")  # no "countries" in the text: any
+    assert after_generation(thanked, _draft("We thank Australia and Japan for the vaccines."), AnswerPolicy()) is None
+
+
+def test_where_an_event_happens_needs_a_name_the_question_does_not_give() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    held = analyse("Where was the inaugural Africa-CARICOM Summit held?")
+    assert after_generation(held, _draft("I also recently hosted the inaugural Africa-CARICOM Summit."),
+                            AnswerPolicy()) == "needs_name"
+    assert after_generation(held, _draft("The inaugural Africa-CARICOM Summit was held in Nairobi."),
+                            AnswerPolicy()) is None
+    going = analyse("Where does the speech say most climate resources will keep going?")  # no event: no name needed
+    assert after_generation(going, _draft("Most of our climate resources will keep going to the Pacific islands."),
+                            AnswerPolicy()) is None
+
+
+def test_on_what_date_in_a_month_needs_a_day_of_that_month() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    january = analyse("On what date in January 2018 will the conference on infrastructure be held?")
+    other = ("They are the conference on infrastructure in January 2018 and, on 8 February 2018, the "
+             "replenishment conference.")
+    assert after_generation(january, _draft(other), AnswerPolicy()) == "needs_date"
+    assert after_generation(january, _draft("The conference on infrastructure will be held on 15 January 2018."),
+                            AnswerPolicy()) is None
+    described = analyse("By what date did the Council, in its January 1976 resolution, demand elections?")
+    assert after_generation(described, _draft("The Council demanded that elections be held by 31 August 1976."),
+                            AnswerPolicy()) is None
