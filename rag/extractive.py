@@ -203,6 +203,49 @@ def _sibling_clauses(chosen: list[Scored], hits: list[ParagraphHit], scored: dic
     return found
 
 
+# words a question uses for the document or its author, not for what a clause must hold
+_DOCUMENT_WORDS = frozenset(tokenize("resolution council security united nations"))
+
+
+def _acting_clauses(chosen: list[Scored], query: Query, documents: DocumentLookup) -> list[Scored]:
+    """"What does the Council demand?", "What does it request, invite or mandate the Secretary-General to do?":
+    when the best sentence opens a clause with a verb the question asks with, every other clause of the
+    document that opens with such a verb answers too (in the text's order, retrieved or not), when it holds
+    the question's other words. Only in a document made of clauses (a resolution), where each clause is one
+    act of its author."""
+    top = chosen[0].selected
+    asked = set(tokenize(THE_DOCUMENT.sub(" ", query.original)))
+    if not _acts_as_asked(top.hit.text, top.start, top.end, asked):
+        return []
+    document = documents(top.hit.doc_id)
+    if not made_of_clauses(document):
+        return []
+    matches = {p.number: m for p in document.citable() if (m := CLAUSE_VERB.match(p.text)) is not None}
+    openings = {number: stem(m.group("verb").lower()) for number, m in matches.items()}
+    verbs = {t for t in asked if any(kin(v, t) for v in openings.values())}
+    rest = {t for t in asked - verbs - _DOCUMENT_WORDS if not t.isdigit()}
+    cited = {_paragraph(c) for c in chosen}
+    found = []
+    for paragraph in document.citable():
+        verb = openings.get(paragraph.number)
+        if verb is None or (top.hit.doc_id, paragraph.number) in cited or not any(kin(verb, t) for t in verbs):
+            continue
+        tokens = frozenset(tokenize(paragraph.text))
+        if not rest <= tokens:
+            continue
+        hit = ParagraphHit(top.hit.doc_id, paragraph.number, paragraph.text, top.hit.score - 1e-6, 0.0, 0.0)
+        at = matches[paragraph.number].start("verb")  # the clause, not its printed label ("7.")
+        start, end = next(((a, b) for a, b in split_sentences(paragraph.text) if a <= at < b), (0, len(paragraph.text)))
+        found.append(Scored(Selected(hit, start, end), chosen[0].score, frozenset(tokenize(paragraph.text[start:end]))))
+    return found[:MAX_ITEMS]
+
+
+def made_of_clauses(document: Document) -> bool:
+    """The document's paragraphs are clauses ("Recalling its resolution 264 (1969),"), as a resolution's are."""
+    paragraphs = document.paragraphs
+    return sum(bool(CLAUSE_END.search(p.text)) for p in paragraphs) > max(1.0, RUN_ON_SHARE * len(paragraphs))
+
+
 def _first(chosen: list[Scored], key: tuple[str, int]) -> list[Scored]:
     """`chosen`, its paragraph `key` ranked above any other (answers read best retrieved first)."""
     top = max(s.selected.hit.score for s in chosen) + 1e-6
@@ -360,6 +403,9 @@ class ExtractiveGenerator:
             if more:
                 return _first(chosen, _paragraph(chosen[0])) + more, False
         what = ASKS_WHAT.match(query.original) and not query.expect  # not "how often", "when", "how many"
+        acting = _acting_clauses(chosen, query, documents) if chosen and what else []
+        if acting:  # "What does the Council demand?": every clause that opens "Demands"
+            return _first(chosen, _paragraph(chosen[0])) + acting, False
         siblings = _sibling_clauses(chosen, hits, scored, query) if chosen and what else []
         if siblings:  # "What does it ask the Secretary-General to do?": every "requests the Secretary-General"
             return _first(chosen, _paragraph(chosen[0])) + siblings, False
@@ -663,9 +709,7 @@ def _runs_on(sentence: Scored, documents: DocumentLookup) -> bool:
     do not usually end so: a resolution's clauses ("Recalling its resolution 264 (1969),") are whole."""
     if not UNFINISHED.search(sentence.selected.text):
         return False
-    paragraphs = documents(sentence.selected.hit.doc_id).paragraphs
-    open_ended = sum(bool(CLAUSE_END.search(p.text)) for p in paragraphs)
-    return open_ended <= max(1.0, RUN_ON_SHARE * len(paragraphs))
+    return not made_of_clauses(documents(sentence.selected.hit.doc_id))
 
 
 def _opens_quotation(text: str) -> bool:

@@ -325,3 +325,31 @@ def test_near_miss_question_forms_that_ask_for_what_the_text_must_give() -> None
     assert happened_unreported("How did South Africa respond to the demand?", ["South Africa's response was swift."])\
         is None
     assert asks_one_person("What is the name of the Special Representative for West Africa?")
+
+
+def test_what_the_council_demands_is_every_clause_that_opens_with_demands_retrieved_or_not() -> None:
+    from index.model import Document, Paragraph
+    from rag.extractive import ExtractiveGenerator
+    from rag.question import analyse
+    from rag.retrieve import ParagraphHit
+
+    clauses = ("The Security Council,", "Recalling its resolution 435 (1978),",
+               "1. Demands the immediate release of all political prisoners;",
+               "2. Requests the Secretary-General to report on the implementation of the present resolution;",
+               "3. Demands that the police extend full co-operation to the monitors of the elections;",
+               "4. Decides to remain seized of the matter.")
+    resolution = Document("r", "Resolution 1 (1990)", tuple(Paragraph(i + 1, t) for i, t in enumerate(clauses)))
+    hits = [ParagraphHit("r", n, clauses[n - 1], 1.0 - n / 10, 0.6, 0.5) for n in (3, 4)]  # paragraph 5 not retrieved
+    demands = ExtractiveGenerator().generate(analyse("What does the Council demand?"), hits, lambda _: resolution)
+    assert [c.paragraph for c in demands.citations] == [3, 5]
+    # the question's other words narrow the clauses: only a demand about the police
+    police = analyse("What does the Council demand of the police?")
+    hits = [ParagraphHit("r", 5, clauses[4], 0.9, 0.6, 0.5), ParagraphHit("r", 4, clauses[3], 0.5, 0.4, 0.3)]
+    assert [c.paragraph for c in ExtractiveGenerator().generate(police, hits, lambda _: resolution).citations] == [5]
+    # a statement is no list of clauses: its sentences that open with the verb are not gathered
+    statement = Document("s", "Statement", tuple(Paragraph(i + 1, t) for i, t in enumerate((
+        "Demands for reform grow louder every year in this Hall.", "We meet again in difficult times.",
+        "Demands of our people for clean water must be heard."))))
+    hits = [ParagraphHit("s", 1, statement.paragraphs[0].text, 0.9, 0.6, 0.5)]
+    assert [c.paragraph for c in ExtractiveGenerator().generate(analyse("What does the speaker demand?"), hits,
+                                                               lambda _: statement).citations] == [1]
