@@ -126,7 +126,9 @@ _INJECTION = re.compile(
     r"context|sources?|statement|speech|resolution)\b|\b(your (new )?task|new instructions?)\b|"
     r"\b(say|tell me|state|write|claim|pretend)( that)? the (speech|statement|text|document|"
     r"speaker) \w+s\b|"
-    r"\bsystem prompt\b|\bdeveloper mode\b|\byou are now\b|\bjailbreak\b|^\s*(system|assistant)\s*:",
+    r"\bsystem prompt\b|\bdeveloper mode\b|\byou are now\b|\bjailbreak\b|^\s*(system|assistant)\s*:|"
+    r"^\W*(please,? )?(pretend|imagine) (that )?(you|to be)\b|^\W*(please,? )?(act|speak) as (if|though|an?|the)\b|"
+    r"^\W*(please,? )?role-?play\b",
     re.IGNORECASE,
 )
 
