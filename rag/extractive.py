@@ -220,21 +220,19 @@ def _acting_clauses(chosen: list[Scored], query: Query, documents: DocumentLooku
     document = documents(top.hit.doc_id)
     if not made_of_clauses(document):
         return []
-    matches = {p.number: m for p in document.citable() if (m := CLAUSE_VERB.match(p.text)) is not None}
-    openings = {number: stem(m.group("verb").lower()) for number, m in matches.items()}
-    verbs = {t for t in asked if any(kin(v, t) for v in openings.values())}
+    clauses = [(p, m.start("verb"), stem(m.group("verb").lower()))  # where the clause's verb starts, its stem
+               for p in document.citable() if (m := CLAUSE_VERB.match(p.text)) is not None]
+    verbs = {t for t in asked if any(kin(verb, t) for _, _, verb in clauses)}
     rest = {t for t in asked - verbs - _DOCUMENT_WORDS if not t.isdigit()}
     cited = {_paragraph(c) for c in chosen}
     found = []
-    for paragraph in document.citable():
-        verb = openings.get(paragraph.number)
-        if verb is None or (top.hit.doc_id, paragraph.number) in cited or not any(kin(verb, t) for t in verbs):
+    for paragraph, at, verb in clauses:
+        if (top.hit.doc_id, paragraph.number) in cited or not any(kin(verb, t) for t in verbs):
             continue
-        tokens = frozenset(tokenize(paragraph.text))
-        if not rest <= tokens:
+        if not rest <= frozenset(tokenize(paragraph.text)):
             continue
         hit = ParagraphHit(top.hit.doc_id, paragraph.number, paragraph.text, top.hit.score - 1e-6, 0.0, 0.0)
-        at = matches[paragraph.number].start("verb")  # the clause, not its printed label ("7.")
+        # the sentence the verb opens, not the clause's printed label ("7.")
         start, end = next(((a, b) for a, b in split_sentences(paragraph.text) if a <= at < b), (0, len(paragraph.text)))
         found.append(Scored(Selected(hit, start, end), chosen[0].score, frozenset(tokenize(paragraph.text[start:end]))))
     return found[:MAX_ITEMS]
