@@ -124,12 +124,19 @@ _ASKS_PERSON = re.compile(r"^\s*(?:and |so |but )?(?:who|whom|whose)\b", re.IGNO
 
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous|text|document|"
-    r"context|sources?|statement|speech|resolution)\b|\b(your (new )?task|new instructions?)\b|"
+    r"context|sources?|statement|speech|resolution)\b|\b(your (new )?task|new (task|instructions?))\b|"
+    r"\bfrom your (administrator|admin|developer|operator|creator|owner)\b|"
     r"\b(say|tell me|state|write|claim|pretend)( that)? the (speech|statement|text|document|"
     r"speaker) \w+s\b|"
     r"\bsystem prompt\b|\bdeveloper mode\b|\byou are now\b|\bjailbreak\b|^\s*(system|assistant)\s*:|"
     r"^\W*(please,? )?(pretend|imagine) (that )?(you|to be)\b|^\W*(please,? )?(act|speak) as (if|though|an?|the)\b|"
-    r"^\W*(please,? )?role-?play\b",
+    r"^\W*(please,? )?role-?play\b|"
+    # the assistant's own instructions asked for, in any wording ("your confidential operating instructions")
+    r"\byour (?:[\w-]+ ){0,3}(instructions?|prompts?|rules|guidelines|directives|configuration|programming)\b|"
+    # an answer asked to break its rules: no citations, or written from a premise the text does not give
+    r"\bwithout (citing|citations?|quoting|sources|references)\b|\b(do not|don't|never) (cite|quote)\b|"
+    r"\b(and|then),? (write|answer|respond|reply)\w* accordingly\b|"
+    r"\bfor (this|the|your) (answer|reply|response),? (assume|suppose|pretend|imagine)\b",
     re.IGNORECASE,
 )
 
