@@ -444,6 +444,22 @@ def states_amount(sentence: str) -> bool:
     return _AMOUNT.search(sentence) is not None
 
 
+# A share is written as a percentage or a fraction ("30.3 per cent of humankind", "two thirds of them"); the
+# text rarely says "share" or "proportion" beside it
+SHARES = frozenset(stem(w) for w in ("share", "percentage", "proportion", "fraction", "percent"))
+_STATED_SHARE = re.compile(r"\d(?:[\d.,]*\d)?\s*(?:%|per ?cent\b|percent\b)|"
+                           r"\b(?:half|one|two|three)[ -](?:thirds?|quarters?|fifths?|tenths?)\b", re.IGNORECASE)
+
+
+def states_share(sentence: str, topic: set[str]) -> bool:
+    """`sentence` gives a share (a percentage or a fraction) and shares a word's family with `topic`, the
+    question's own words beside the share: "reducing deforestation by 40 per cent" gives no share of poverty."""
+    if _STATED_SHARE.search(sentence) is None:
+        return False
+    said = {stem(w) for w in words(sentence)}
+    return any(kin(t, w) for t in topic for w in said)
+
+
 # "On what date ...?", "the date of the summit": a day, not a year or "earlier this month"
 _EXACT_DATE_Q = re.compile(r"\b(?:what|which) (?:exact |precise |specific )?(?:date|day)s?\b(?! and\b)|"
                            r"\bthe (?:exact )?date (?:of|on|when)\b", re.IGNORECASE)  # a deadline may be a year

@@ -24,6 +24,7 @@ from index.text import NAME, NAME_RUN, name_key, names_in, stem, tokenize
 from rag.answerability import (
     ASKS_YEAR,
     DOCUMENT_NUMBER,
+    SHARES,
     about_itself,
     about_structure_only,
     absent_attribute,
@@ -49,6 +50,7 @@ from rag.answerability import (
     reported_subject,
     reported_topic,
     states_amount,
+    states_share,
     stressed_self,
     tied_date,
     tied_number,
@@ -206,7 +208,12 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         # thing before the amount, and may stand further from it
         window = policy.measure_window if head and head <= MEASURES else policy.number_window
         itself = stressed_self(query.original)  # "How much does Ghana itself lose?"
-        if not any(tied_number(s, counted, window) and (not amount or states_amount(s))
+        # "what share of the seats": a percentage answers in a sentence on the question's topic, whatever it
+        # calls the seats
+        share = set(tokenize(query.original)) - SHARES - _TIME_FRAME \
+            - {t for name in names_in(query.original) for t in tokenize(name)} \
+            - {t for t in tokenize(query.original) if t[:1].isdigit()} if head & SHARES else set()
+        if not any((tied_number(s, counted, window) or states_share(s, share)) and (not amount or states_amount(s))
                    and (itself is None or about_itself(s, itself))
                    for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")

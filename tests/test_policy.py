@@ -163,6 +163,20 @@ def test_a_rate_asked_of_a_country_is_a_quantity() -> None:
     assert after_generation(query, _draft("Uruguay's poverty rate fell to 9.7 per cent."), AnswerPolicy()) is None
 
 
+def test_a_share_is_answered_by_a_percentage_on_the_question_topic_whatever_it_calls_the_thing() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("What share of the seats in parliament are held by women?")
+    women = "Women now make up 48 per cent of our parliament."
+    assert after_generation(query, _draft(women), AnswerPolicy()) is None  # no "seats" and no "share" in it
+    trees = "We aim to reduce deforestation by 20 per cent by 2030."
+    reason = after_generation(query, _draft(trees), AnswerPolicy())
+    assert reason is not None and reason.startswith("needs_quantity")
+    fallen = analyse("By what percentage has poverty fallen over the past 20 years?")  # its own 20 is no topic
+    reason = after_generation(fallen, _draft(trees), AnswerPolicy())
+    assert reason is not None and reason.startswith("needs_quantity")
+
+
 def test_who_holds_an_office_needs_an_answer_that_names_a_person() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
