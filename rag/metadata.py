@@ -69,8 +69,9 @@ def _from_heading(field: MetadataField, document: Document) -> Draft | None:
     heading = f"\u201c{' '.join(quote.split())}\u201d"
     if field == "title" or (field == "date" and _written_date(quote, value)):
         answer = heading  # the line says it in the text's own words
-    else:
-        answer = f"{value} \u2014 the heading reads {heading}"
+    else:  # a date the line does not write as the value is put in words ("3 April 1991" for "3 Apri] 1991")
+        words = _in_words(value) if field == "date" and value not in quote else value
+        answer = f"{words} \u2014 the heading reads {heading}"
     citation = Citation(document.doc_id, document.title, 0, document.heading, quote, 1.0)
     return Draft(answer + " [1]", (citation,), False)
 
@@ -143,6 +144,14 @@ def _mentions(line: str, value: str, field: str) -> bool:
     if field == "date":
         return value in line or value.replace("-", "") in line.replace("-", "") or _written_date(line, value)
     return value.lower() in line.lower()
+
+
+def _in_words(value: str) -> str:
+    """The ISO date `value` as words ("1991-04-03" -> "3 April 1991"); anything else as it is."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if not match:
+        return value
+    return f"{int(match.group(3))} {_MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
 
 
 def _written_date(line: str, value: str) -> bool:

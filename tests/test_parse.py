@@ -134,6 +134,9 @@ def test_other_mission_page_furniture_and_metadata() -> None:
         ("December 7, 2023", "2023-12-07"),
         ("Dec. 7th, 2023", "2023-12-07"),
         ("2023/12/07 09:30", "2023-12-07"),
+        ("of 3 Apri] 1991", "1991-04-03"),  # a scan's misread letter
+        ("14 Jul| 1960", "1960-07-14"),
+        ("3 Marine 1991", None),
         ("31 February 2023", None),
         ("December 2023", None),
     ],

@@ -298,3 +298,10 @@ def test_the_date_of_a_resolution_is_asked_of_its_heading_and_is_never_an_absent
 def test_who_abstained_on_a_named_resolution_is_asked_of_its_adoption_line() -> None:
     query = analyse("Which members abstained on resolution 385?")
     assert query.metadata == "vote" and query.metadata_number == "385"
+
+
+def test_a_date_the_scan_misspelt_is_answered_in_words() -> None:
+    path = EXTERNAL / "unsc_resolutions_gold_cr-unsc" / "S_RES_0687_1991_EN_GOLD.txt"
+    draft = metadata_draft(analyse("On what date was resolution 687 adopted?"), parse_file(path))
+    assert draft is not None and not draft.abstained
+    assert draft.answer.startswith("3 April 1991") and "Apri] 1991" in draft.citations[0].quote
