@@ -135,8 +135,9 @@ _NAME_Q = re.compile(r"\b(what|which) (is|was|are|were) the names? of\b|"
 # "Which countries does it mean by its 'allies and strategic partners'?": who or what a quoted phrase stands for
 _REFERENT_Q = re.compile(r"^\s*(?:and |so )?(?:which|who|whom)\b.*(?:^|\s)['‘\"“][^'’\"”]{3,}['’\"”](?:\W|$)",
                          re.IGNORECASE)
-_PLACE_Q = re.compile(r"\b(which|what) (city|cities|town|towns|village|villages|capital|region|regions|province|"
-                      r"provinces|district|districts|island|islands|port|ports|river|rivers)\b", re.IGNORECASE)
+_PLACE_Q = re.compile(r"\b(which|what) (?:(?-i:[A-Z])[\w-]+ ){0,3}(city|cities|town|towns|village|villages|capital|"
+                      r"region|regions|province|provinces|district|districts|island|islands|port|ports|river|"
+                      r"rivers)\b", re.IGNORECASE)
 _BODY_WORDS = frozenset(["commission", "council", "committee", "organization", "organisation", "union", "nations",
                          "assembly", "conference", "court", "bank", "fund", "agency", "programme", "program", "office",
                          "group", "forum", "summit", "initiative", "declaration", "agenda", "treaty", "convention",
@@ -166,6 +167,28 @@ _WHERE_EVENT = re.compile(r"^\s*(?:and |so )?where (?:and when )?(?:will|would|w
                           r"issued|based|located|hosted|convened?|seated|headquartered)\b", re.IGNORECASE)
 
 
+# what a "where" or "in which city" question asks the place of: the subject of its event verb ("Where will the
+# Indo-Pacific meeting on autonomous weapons be held?" -> meeting)
+_EVENT_SUBJECT = re.compile(r"\b(?:will|would|was|were|is|are|did|does|do|has|have|had) (?P<subject>[^?]+?) (?:be )?"
+                            r"(?:held|hold|take place|took place|taking place|signed|issued|based|located|"
+                            r"hosted|convened?|seated|headquartered)\b", re.IGNORECASE)  # who meets is no event
+
+
+def event_head(question: str) -> str | None:
+    """The stem of the event a place question asks about, when it names one."""
+    if not re.match(r"\s*(?:and |so )?(?:where|in which|at which|in what)\b", question, re.IGNORECASE):
+        return None
+    match = _EVENT_SUBJECT.search(question)
+    if match is None:
+        return None
+    phrase: list[str] = []
+    for word in words(match.group("subject")):
+        if word in _PHRASE_ENDS:
+            break
+        phrase.append(word)
+    return stem(phrase[-1]) if phrase and phrase[-1] not in ("it", "they", "this", "that") else None
+
+
 def asks_proper_name(question: str) -> Literal["name", "place"] | None:
     """Whether the question asks for a proper name: "place" for a city or region, "name" for any other."""
     if _PLACE_Q.search(question):
@@ -185,11 +208,13 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
     conference, whatever else the sentence names. "Which six countries ..." needs two names or more."""
     given = list(sentences)
     found = _new_names(given, question, place, one)
-    head = named_head(question)
+    head = named_head(question) or event_head(question)  # "where will the meeting be held": a name by "meeting"
     if head is not None and not any(kin(head, w) for w in _COUNTRY_KINDS):  # a country is not what a cyclone is called
         found = [f for f in found if code_of(f[0]) is None and demonym_country(f[0]) is None]
-    if head is not None:
-        tied = [run for run, sentence, start, end in found if _near_head(sentence, start, end, head, NAME_WINDOW)]
+    event = event_head(question) is not None
+    if head is not None:  # by the thing named, or where an event's verb places it ("... to be held in Manila")
+        tied = [run for run, sentence, start, end in found if _near_head(sentence, start, end, head, NAME_WINDOW)
+                or event and any(_near_head(sentence, start, end, verb, PLACED_WINDOW) for verb in _PLACING)]
         mentioned = any(kin(stem(w), head) for sentence in given for w in words(sentence))
         names = tied if mentioned else [run for run, *_ in found]  # a tied name implies the thing is mentioned
     else:
@@ -248,6 +273,9 @@ _NAMED_PLURALS = frozenset(stem(w) for w in (
     "conferences", "declarations", "hurricanes", "cyclones", "storms", "islands", "companies"))
 _COUNTRY_KINDS = ("country", "stat", "nation", "member", "partner")
 NAME_WINDOW = 8  # a name answers "the name of the X" when it stands within this many words of X
+PLACED_WINDOW = 2  # ... and "where was X held" when it stands this close to a verb that places X ("held in Manila")
+_PLACING = tuple(stem(w) for w in ("held", "hosted", "place", "convened", "signed", "located", "based", "seated",
+                                   "headquartered", "venue"))
 
 
 def named_head(question: str) -> str | None:

@@ -519,6 +519,22 @@ def test_where_an_event_happens_needs_a_name_the_question_does_not_give() -> Non
                             AnswerPolicy()) is None
 
 
+def test_where_an_event_happens_needs_the_name_beside_the_event_or_the_verb_that_places_it() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    meeting = analyse("Where will the regional meeting on autonomous weapons be held?")
+    elsewhere = ("The Philippines is working with partners on autonomous weapons. In that regard, we will host a "
+                 "regional meeting in December.")
+    assert after_generation(meeting, _draft(elsewhere), AnswerPolicy()) == "needs_name"
+    placed = "The Ministerial Conference on Disaster Risk Reduction is to be held in Manila in 2024."
+    conference = analyse("Where will the Ministerial Conference on Disaster Risk Reduction take place?")
+    assert after_generation(conference, _draft(placed), AnswerPolicy()) is None
+    city = analyse("In which Costa Rican city will the ocean meeting take place?")  # "which <name> city": a place
+    far = ("Together with French President Emmanuel Macron, we announced our interest in co-hosting the United "
+           "Nations Ocean Conference and in holding a meeting in Costa Rica on ocean governance.")
+    assert after_generation(city, _draft(far), AnswerPolicy()) == "needs_name"
+
+
 def test_on_what_date_in_a_month_needs_a_day_of_that_month() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
