@@ -15,7 +15,18 @@ from typing import Literal
 
 from index.countries import code_of, countries_asked, countries_named, demonym_country, names_country
 from index.sentences import split_sentences
-from index.text import COMMON_CAPS, NAME, NAME_RUN, acronyms_spelled_out, name_key, names_in, stem, tokenize, words
+from index.text import (
+    COMMON_CAPS,
+    NAME,
+    NAME_RUN,
+    acronym,
+    acronyms_spelled_out,
+    name_key,
+    names_in,
+    stem,
+    tokenize,
+    words,
+)
 
 Expect = Literal["quantity", "time", "entity"]
 
@@ -73,7 +84,7 @@ _OFFICE_Q = re.compile(r"^\s*(?:and |so )?who (?:(?:is|was|will be) (?:the )?(?:
                        r"(?:current |new |former |next )?" + _OFFICES + r"|(?:chairs|chaired|leads|led|heads|headed|"
                        r"commands|commanded|presides|presided|will (?:chair|lead|head|command|preside)|"
                        r"(?:was|is|has been) (?:appointed|elected|named))\b)|"
-                       r"\bthe name of the (?:[\w-]+ ){0,2}" + _OFFICES, re.IGNORECASE)
+                       r"\bthe name of (?:the |[\w-]+['’]s )(?:[\w-]+ ){0,2}" + _OFFICES, re.IGNORECASE)
 _OFFICE = re.compile(_OFFICES, re.IGNORECASE)
 # "Who is the official delivering ...?", "Which opposition figure ...?": one person, whom the answer must name
 _ONE_PERSON_Q = re.compile(r"^\s*(?:and |so )?who (?:is|was|are|were) the (?:[\w-]+ )?(?:official|person|man|woman|"
@@ -103,8 +114,9 @@ def asks_one_person(question: str) -> bool:
 def names_new_person(sentences: Iterable[str], question: str) -> bool:
     """Some sentence names a person, by title and name, whom `question` does not name, and when the question
     asks for an office ("Who was President of ..."), one named with that office: the title before the name or
-    the office within a few words after it ("Mr. Kittani, President of the Council"). A person sharing a name
-    with the question ("President Ferdinand Marcos" for "on behalf of President Marcos") is the one it names."""
+    the office within a few words before or after it ("Mr. Kittani, President of the Council", "our Prime
+    Minister, Ms. X"). A person sharing a name with the question ("President Ferdinand Marcos" for "on behalf of
+    President Marcos") is the one it names."""
     asked = {name_key(w) for w in NAME.findall(question)}
     office = _OFFICE.search(question) if asks_office_holder(question) else None
     wanted = office.group(0).lower() if office else None
@@ -114,7 +126,8 @@ def names_new_person(sentences: Iterable[str], question: str) -> bool:
             if not name or name & asked:
                 continue
             after = " ".join(sentence[match.end():].split()[:6]).lower()
-            if wanted is None or wanted in match.group(0).lower() or wanted in after:
+            before = " ".join(sentence[:match.start()].split()[-4:]).lower()  # "our Prime Minister, Ms. X"
+            if wanted is None or wanted in match.group(0).lower() or wanted in after or wanted in before:
                 return True
     return False
 
@@ -227,6 +240,7 @@ def _new_names(sentences: list[str], question: str, place: bool, one: bool) -> l
     # "Africa-CARICOM" asked: its parts are asked too
     asked = {name_key(part) for w in NAME.findall(question) for part in {w, *w.split("-")}}
     countries = {code_of(c) for c in countries_asked(question)}  # "the Fijian Prime Minister" names Fiji
+    spelled = set(re.findall(r"\b([A-Z]{2,6})s?\b", question))  # "the UN observer unit": "United Nations" is asked
     found: list[tuple[str, str, int, int]] = []
     for sentence in sentences:
         opening = len(sentence) - len(sentence.lstrip())
@@ -234,7 +248,7 @@ def _new_names(sentences: list[str], question: str, place: bool, one: bool) -> l
             run = match.group(0)
             parts = [name_key(w) for w in re.split(r"[ -]", run)]
             naming = parts[1:] if match.start() == opening else parts  # "Since March": any word opens a sentence
-            if not set(naming) - asked - _CAPS - _GENERIC_CAPS:
+            if not set(naming) - asked - _CAPS - _GENERIC_CAPS or acronym(run) in spelled:
                 continue
             if one and (set(parts) & asked - _CAPS - _GENERIC_CAPS or set(parts) & _BODY_WORDS or run.isupper()
                         or code_of(run) or demonym_country(run)):

@@ -535,6 +535,26 @@ def test_where_an_event_happens_needs_the_name_beside_the_event_or_the_verb_that
     assert after_generation(city, _draft(far), AnswerPolicy()) == "needs_name"
 
 
+def test_a_name_the_question_gives_by_its_acronym_answers_nothing() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    unit = analyse("What is the name of the UN observer unit to be deployed along the border?")
+    unnamed = "Notes the completion of the deployment of the United Nations observer unit along the border."
+    assert after_generation(unit, _draft(unnamed), AnswerPolicy()) == "needs_name"
+    named = "Decides to deploy the United Nations Iraq-Kuwait Observation Mission, the observer unit, along the border."
+    assert after_generation(unit, _draft(named), AnswerPolicy()) is None
+
+
+def test_the_name_of_a_countrys_office_holder_is_a_person() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    minister = analyse("What is the name of Namibia's young Prime Minister?")
+    offices = "That includes the young Prime Minister and the Deputy Prime Minister for International Relations."
+    assert after_generation(minister, _draft(offices), AnswerPolicy()) == "needs_name"
+    assert after_generation(minister, _draft("Our Prime Minister, Ms. Saara Kuugongelwa, is young."),
+                            AnswerPolicy()) is None
+
+
 def test_on_what_date_in_a_month_needs_a_day_of_that_month() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
