@@ -352,6 +352,29 @@ _COUNTRIES_Q = re.compile(r"^\s*(?:and |so )?(?:(?:in|to|with|from|by|of) )?whic
                           r"(?P<kind>countries|states|nations)\b(?! (?:of|to) )", re.IGNORECASE)
 
 
+# "Which countries make up the Group of Five?": the members of a group, several of them named beside it
+_MEMBERS_Q = re.compile(r"\bwhich (?:[\w-]+ ){0,2}(?:countries|states|nations|members)\b.*?\b(?:(?:make|made) up|"
+                        r"comprise|constitute|compose|belong to|are (?:the )?members of|are part of|sit on|form)\b",
+                        re.IGNORECASE)
+_MEMBERS_OF = re.compile(r"\b(?:make up|made up|comprise|constitute|compose|belong to|members of|part of|sit on|form)"
+                         r"\s+(?:the |that |this |its )?(?P<group>[\w'’ -]+)", re.IGNORECASE)
+
+
+def _group_head(question: str) -> str | None:
+    """The stem of the group a membership question asks about ("the ECOWAS Committee of Five" -> committee)."""
+    if not _MEMBERS_Q.search(question):
+        return None
+    match = _MEMBERS_OF.search(question)
+    phrase: list[str] = []
+    for word in words(match.group("group")) if match else []:
+        if word in ("so", "called"):  # "the so-called Northern Route"
+            continue
+        if word in _PHRASE_ENDS or (phrase and word.endswith("ing")):  # "the joint team investigating ..."
+            break
+        phrase.append(word)
+    return stem(phrase[-1]) if phrase else None
+
+
 def names_other_country(sentences: Iterable[str], question: str) -> bool:
     """Some sentence names a country (by name or demonym) that `question` does not name.
 
@@ -362,7 +385,14 @@ def names_other_country(sentences: Iterable[str], question: str) -> bool:
     asked = {code_of(c) for c in countries_asked(question)}
     plural = _COUNTRIES_Q.search(question)
     head = stem(plural.group("kind").lower()) if plural else None
+    group = _group_head(question)
     for sentence in sentences:
+        if group is not None:  # its members: two countries or more by the group's name in one sentence
+            if len({code_of(c) for c in countries_asked(sentence) if code_of(c) not in asked and any(
+                    _near_head(sentence, m.start(), m.end(), group, NAME_WINDOW)
+                    for m in re.finditer(rf"\b{re.escape(c)}\b", sentence))}) >= 2:
+                return True
+            continue
         others = [c for c in countries_asked(sentence) if code_of(c) not in asked]
         if not others:
             continue

@@ -535,6 +535,17 @@ def test_where_an_event_happens_needs_the_name_beside_the_event_or_the_verb_that
     assert after_generation(city, _draft(far), AnswerPolicy()) == "needs_name"
 
 
+def test_the_members_of_a_group_are_several_countries_named_beside_it() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    group = analyse("Which countries make up the Group of Five for the Sahel?")
+    one = "Senegal serves in the Mission in Mali, and welcomes the efforts of the Group of Five for the Sahel."
+    assert after_generation(group, _draft(one), AnswerPolicy()) == "needs_country"
+    team = analyse("Which countries make up the joint team investigating the downing of the flight?")
+    members = "The Joint Investigation Team of Australia, Belgium, Malaysia, the Netherlands and Ukraine is at work."
+    assert after_generation(team, _draft(members), AnswerPolicy()) is None
+
+
 def test_a_name_the_question_gives_by_its_acronym_answers_nothing() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
