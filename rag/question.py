@@ -75,8 +75,7 @@ _WHY = re.compile(r"^\s*(and |but |so )?why\b|\b(what|which) (is|was|are|were) t
 # Words that frame a question rather than name its topic.
 _FRAME = frozenset(tokenize(
     "think propose proposed want wants mean means do make talk speak describe discuss point ask call happen get give "
-    "expect else more other reason why led lead kind kinds type way ways one ones thing things also anything something "
-    "everything tell further mention add elaborate detail details"))
+    "expect else more other reason why led lead kind kinds type way ways one ones thing things also"))
 _LINKS = frozenset(["and", "but", "so", "also", "then", "what about", "how about"])
 FollowKind = Literal["", "refers", "more", "why"]
 _METADATA: dict[MetadataField, re.Pattern[str]] = {
