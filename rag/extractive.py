@@ -166,6 +166,16 @@ def _acts_as_asked(paragraph: str, start: int, end: int, asked: set[str]) -> boo
             and any(kin(stem(opening.group("verb").lower()), t) for t in asked))
 
 
+# a resolution asks in several words: "What does the Council ask of Member States?" is answered by the clauses
+# that request, call upon, urge, invite or appeal
+_ASKING = frozenset(stem(w) for w in ("requests", "calls", "urges", "invites", "appeals"))
+
+
+def _acts_asked(asked: set[str]) -> set[str]:
+    """The question's words, with the verbs a resolution asks with when the question says "ask"."""
+    return asked | _ASKING if any(kin(t, "ask") for t in asked) else asked
+
+
 def _has_shape(question: str, text: str) -> bool:
     """The sentence has the form the question's wording asks for: examples for "which examples",
     a name for "who ..."."""
@@ -205,6 +215,8 @@ def _sibling_clauses(chosen: list[Scored], hits: list[ParagraphHit], scored: dic
 
 # words a question uses for the document or its author, not for what a clause must hold
 _DOCUMENT_WORDS = frozenset(tokenize("resolution council security united nations"))
+# words that ask for a list rather than name what is in it ("Enumerate everything the Council condemns")
+_LISTING_WORDS = frozenset(tokenize("list enumerate everything all every each name give mention"))
 
 
 def _acting_clauses(chosen: list[Scored], query: Query, documents: DocumentLookup) -> list[Scored]:
@@ -215,15 +227,17 @@ def _acting_clauses(chosen: list[Scored], query: Query, documents: DocumentLooku
     act of its author."""
     top = chosen[0].selected
     asked = set(tokenize(THE_DOCUMENT.sub(" ", query.original)))
-    if not _acts_as_asked(top.hit.text, top.start, top.end, asked):
+    if not _acts_as_asked(top.hit.text, top.start, top.end, _acts_asked(asked)):
         return []
     document = documents(top.hit.doc_id)
     if not made_of_clauses(document):
         return []
     clauses = [(p, m.start("verb"), stem(m.group("verb").lower()))  # where the clause's verb starts, its stem
                for p in document.citable() if (m := CLAUSE_VERB.match(p.text)) is not None]
-    verbs = {t for t in asked if any(kin(verb, t) for _, _, verb in clauses)}
-    rest = {t for t in asked - verbs - _DOCUMENT_WORDS if not t.isdigit()}
+    verbs = {t for t in _acts_asked(asked) if any(kin(verb, t) for _, _, verb in clauses)}
+    asking = bool(verbs & _ASKING)  # "ask" itself is then said by "Requests", "Calls upon", ...
+    rest = {t for t in asked - verbs - _DOCUMENT_WORDS - _LISTING_WORDS
+            if not t.isdigit() and not (asking and kin(t, "ask"))}
     cited = {_paragraph(c) for c in chosen}
     found = []
     for paragraph, at, verb in clauses:
@@ -391,7 +405,13 @@ class ExtractiveGenerator:
         if query.wants_list:
             focus = self._focus(query, hits, scored, documents)
             items = self._list(hits, scored, focus)  # the best answering paragraph first; points keep the text's order
-            return (_first(items, _paragraph(max(items, key=lambda i: i.score))) if items else items), False
+            if not items:
+                return items, False
+            best = max(items, key=lambda i: i.score)
+            listed = {_paragraph(i) for i in items}
+            # "Enumerate everything the Council condemns": every clause that opens "Condemns", retrieved or not
+            items += [c for c in _acting_clauses([best, *items], query, documents) if _paragraph(c) not in listed]
+            return _first(items, _paragraph(best)), False
         chosen = self._focused(query, hits, scored)
         # "which ceasefires": other paragraphs that answer nearly as well and name them, when the answer stands alone
         if query.several and chosen and not any(_leans(c) for c in chosen):

@@ -339,6 +339,31 @@ def test_near_miss_question_forms_that_ask_for_what_the_text_must_give() -> None
     assert asks_one_person("What is the name of the Special Representative for West Africa?")
 
 
+def test_what_the_council_asks_or_a_listed_act_gathers_every_such_clause() -> None:
+    from index.model import Document, Paragraph
+    from rag.extractive import ExtractiveGenerator
+    from rag.question import analyse
+    from rag.retrieve import ParagraphHit
+
+    clauses = ("The Security Council,", "1. Condemns the illegal occupation of the Territory;",
+               "2. Calls upon all Member States to refrain from supplying arms to the parties;",
+               "3. Condemns the military build-up in the Territory;",
+               "4. Urges all Member States to lend their support to the Government;",
+               "5. Requests all Member States to refrain from any action that impedes the operation;",
+               "6. Decides to remain seized of the matter.")
+    resolution = Document("r", "Resolution 1 (1961)", tuple(Paragraph(i + 1, t) for i, t in enumerate(clauses)))
+    hits = [ParagraphHit("r", n, clauses[n - 1], 1.0 - n / 10, 0.6, 0.5) for n in (6, 7)]  # 3 and 5 not retrieved
+    # a resolution asks by requesting, calling upon and urging
+    asked = ExtractiveGenerator().generate(analyse("What does the Council ask of Member States?"), hits,
+                                           lambda _: resolution)
+    assert sorted(c.paragraph for c in asked.citations) == [3, 5, 6]
+    # a list question about one act gathers every clause of it, whatever words ask for the list
+    condemned = [ParagraphHit("r", n, clauses[n - 1], 1.0 - n / 10, 0.6, 0.5) for n in (2, 7)]
+    listed = ExtractiveGenerator().generate(analyse("Enumerate everything the Council condemns."), condemned,
+                                            lambda _: resolution)
+    assert sorted(c.paragraph for c in listed.citations) == [2, 4]
+
+
 def test_what_the_council_demands_is_every_clause_that_opens_with_demands_retrieved_or_not() -> None:
     from index.model import Document, Paragraph
     from rag.extractive import ExtractiveGenerator
