@@ -30,7 +30,8 @@ from index.text import (
 
 Expect = Literal["quantity", "time", "entity"]
 
-_QUANTITY_Q = re.compile(r"\b(how (much|many)|what (amount|number|percentage|share|sum|proportion|total)|how large|"
+_QUANTITY_Q = re.compile(r"\b(how (much|many|old)|what (amount|number|percentage|share|sum|proportion|total)|how large|"
+                         r"(at )?what age|"
                          r"what (\w+ )?strength|"
                          r"(which|what) (\w+ ){0,3}number|(what|how much) (is|was|are|were) "
                          r"(the|its|their|(?:the )?[\w-]+['’]s) ([\w-]+ )?(budget|population|cost|price|value|size|"
@@ -43,7 +44,7 @@ _QUANTITY_HEAD = re.compile(r"\b(?:how (?:many|much)|what (?:amount|number|perce
                             re.IGNORECASE)
 _HEAD_NOUNS = re.compile(r"\b(budget|population|cost|price|value|size|strength|rate|ratio|amount|total|share|"
                          r"percentage|proportion|number)\b", re.IGNORECASE)
-_YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)$")
+_YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)(s|’s|'s)?$")  # a year or its decade ("the 1960s")
 _NUMBER_WORDS = frozenset([
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
     "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
@@ -480,7 +481,9 @@ def tied_number(sentence: str, head: set[str], window: int) -> bool:
     empty). Years, document symbols (A/71/L.73) and numbered references (resolution 264, paragraph 8)
     are not quantities, nor are the days of dates (2 November) and numbers inside names (COVID-19, G-20)."""
     tokens = words(_NAMED_NUMBER.sub(" ", _DAY_DATE.sub(" ", _SYMBOL.sub(" ", sentence))))
-    counts = [i for i, t in enumerate(tokens) if _is_count(t, head)]
+    # "one of the youngest" picks one out of a group; it counts nothing
+    counts = [i for i, t in enumerate(tokens) if _is_count(t, head)
+              and not (t == "one" and tokens[i + 1:i + 2] == ["of"])]
     if not head:
         return bool(counts)
     heads = [i for i, t in enumerate(tokens) if stem(t) in head]

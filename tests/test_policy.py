@@ -177,6 +177,19 @@ def test_a_share_is_answered_by_a_percentage_on_the_question_topic_whatever_it_c
     assert reason is not None and reason.startswith("needs_quantity")
 
 
+def test_how_old_needs_an_age_and_one_of_a_group_or_a_decade_is_no_count() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("How old is the Attorney General?")
+    assert query.expect == "quantity"
+    for unsaid in ("Our Attorney General is one of the youngest in the world.",
+                   "The freedom fighters of the 1960s will make way for the new breed."):
+        reason = after_generation(query, _draft(unsaid), AnswerPolicy())
+        assert reason is not None and reason.startswith("needs_quantity")
+    assert after_generation(query, _draft("Our Attorney General is 34 years old."), AnswerPolicy()) is None
+    assert tied_number("One of our ten ministers is young.", {"minister"}, 6)  # "ten ministers" still counts
+
+
 def test_who_holds_an_office_needs_an_answer_that_names_a_person() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
