@@ -447,7 +447,7 @@ def quantity_head(question: str) -> set[str]:
     head: set[str] = set(stem(w.lower()) for w in _HEAD_NOUNS.findall(question)) - {"number", "total"}
     match = _QUANTITY_HEAD.search(question)
     if match:
-        head |= {stem(w) for w in words(match.group("head")) if len(w) > 2}
+        head |= {stem(w) for w in words(match.group("head")) if len(w) > 2 and tokenize(w)}  # no "and", "the"
     head -= {"much", "many", "how", "the", "all", "their", "its", "his", "her", "our", "your", "my", "this", "that"}
     # a name before another of them says whose ("how many ECOWAS troops"): the number must count the thing
     # itself; a name that is what is measured ("what share of GDP") stays
@@ -486,8 +486,31 @@ def tied_number(sentence: str, head: set[str], window: int) -> bool:
               and not (t == "one" and tokens[i + 1:i + 2] == ["of"])]
     if not head:
         return bool(counts)
+    counts = [i for i in counts if not _counts_other_kind(tokens, i, head)]
     heads = [i for i, t in enumerate(tokens) if stem(t) in head]
     return any(abs(i - j) <= window for i in counts for j in heads)
+
+
+_PHRASE_STOPS = frozenset(["are", "is", "was", "were", "have", "has", "had", "in", "of", "to", "for", "with", "from",
+                           "on", "at", "by", "that", "which", "who", "will", "would", "and"])
+
+
+def _counts_other_kind(tokens: list[str], at: int, head: set[str]) -> bool:
+    """The number at `at` counts a kind of thing (`_COUNTED_KIN`) other than what `head` asks about: "52 United
+    Nations peacekeeping and special political missions" counts missions, not peacekeepers. The counted noun
+    ends the words after the number, before a verb or a preposition."""
+    phrase: list[str] = []
+    for token in tokens[at + 1:at + 8]:
+        if token in _PHRASE_STOPS and phrase and token != "and" or token[:1].isdigit():
+            break
+        phrase.append(token)
+    phrase = [t for t in phrase if t not in _PHRASE_STOPS]
+    if not phrase:
+        return False
+    counted = stem(phrase[-1])
+    asked = [group for group in _COUNTED_KIN if head & group]
+    other = [group for group in _COUNTED_KIN if counted in group]
+    return bool(asked) and bool(other) and not any(group in asked for group in other)
 
 
 def _is_count(token: str, head: set[str]) -> bool:

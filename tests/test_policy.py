@@ -190,6 +190,17 @@ def test_how_old_needs_an_age_and_one_of_a_group_or_a_decade_is_no_count() -> No
     assert tied_number("One of our ten ministers is young.", {"minister"}, 6)  # "ten ministers" still counts
 
 
+def test_a_number_of_missions_is_no_number_of_troops() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("How many Namibian troops and police are deployed in UN peace missions?")
+    missions = "Out of 52 United Nations peacekeeping and special political missions, 26 are in Africa."
+    reason = after_generation(query, _draft(missions), AnswerPolicy())
+    assert reason is not None and reason.startswith("needs_quantity")
+    troops = "Namibia has deployed 400 troops and police officers to seven peace missions."
+    assert after_generation(query, _draft(troops), AnswerPolicy()) is None
+
+
 def test_who_holds_an_office_needs_an_answer_that_names_a_person() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
