@@ -343,7 +343,10 @@ _TITLE_WORDS = frozenset(["mr", "ms", "mrs", "dr", "his", "her", "excellency", "
 
 def asks_country(question: str) -> bool:
     """The question asks which country or countries: the answer must name one the question does not."""
-    plural = _COUNTRIES_Q.search(question) is not None and not _VOTE_WORDS.search(question)  # "none voted against"
+    # "none voted against" or "unanimously" may answer who voted against or abstained, but a vote line rarely
+    # names those in favour
+    plural = _COUNTRIES_Q.search(question) is not None and (not _VOTE_WORDS.search(question)
+                                                            or _vote_side(question) == "favour")
     return _COUNTRY_Q.search(question) is not None or plural
 
 
@@ -376,6 +379,32 @@ def _group_head(question: str) -> str | None:
     return stem(phrase[-1]) if phrase else None
 
 
+# how a vote is cast, as a question asks it and as a resolution's vote line writes it ("by 9 votes to none, with
+# 2 abstentions (France, United Kingdom)")
+_SIDES = {"favour": re.compile(r"\b(?:in favou?r|voted for|supported)\b", re.IGNORECASE),
+          "against": re.compile(r"\b(?:against|opposed|voted no)\b", re.IGNORECASE),
+          "abstain": re.compile(r"\babstain\w*|\babstention\w*", re.IGNORECASE)}
+
+
+def _vote_side(question: str) -> str | None:
+    """The side of a vote a "which countries" question asks about, if it asks about a vote."""
+    if not _VOTE_WORDS.search(question) and not _SIDES["favour"].search(question):
+        return None
+    return next((side for side, rx in _SIDES.items() if rx.search(question)), None)
+
+
+def _on_side(sentence: str, side: str) -> str:
+    """`sentence` without what it says of the other sides of a vote: from each other side's word up to the
+    next side's word ("with 2 abstentions (France, United Kingdom)" leaves no name of those in favour)."""
+    marks = sorted((m.start(), name) for name, rx in _SIDES.items() for m in rx.finditer(sentence))
+    kept, last = [], 0
+    for (start, name), following in zip(marks, [*marks[1:], (len(sentence), "")], strict=True):
+        if name != side:
+            kept.append(sentence[last:start])
+            last = following[0]
+    return "".join(kept) + sentence[last:]
+
+
 def names_other_country(sentences: Iterable[str], question: str) -> bool:
     """Some sentence names a country (by name or demonym) that `question` does not name.
 
@@ -387,6 +416,9 @@ def names_other_country(sentences: Iterable[str], question: str) -> bool:
     plural = _COUNTRIES_Q.search(question)
     head = stem(plural.group("kind").lower()) if plural else None
     group = _group_head(question)
+    side = _vote_side(question)
+    if side is not None:  # "which countries voted in favour": not those named after "abstentions"
+        sentences = [_on_side(sentence, side) for sentence in sentences]
     for sentence in sentences:
         if group is not None:  # its members: two countries or more by the group's name in one sentence
             if len({code_of(c) for c in countries_asked(sentence) if code_of(c) not in asked and any(

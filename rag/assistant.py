@@ -21,7 +21,7 @@ from index.paragraphs import part_numbers, printed_labels
 from index.store import DocumentInfo, VectorStore
 from rag import across
 from rag.answer import Answer, Citation
-from rag.answerability import paragraph_references
+from rag.answerability import asks_country, names_other_country, paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
 from rag.generate import Draft, Generator, Timed, abstain, stream_words
 from rag.metadata import metadata_draft
@@ -389,6 +389,9 @@ class Assistant:
         if query.metadata_number and query.metadata_number not in {str(int(n)) for n in self._profile(doc_id).numbers}:
             return None  # "When was resolution 264 adopted?" of another resolution's text: its body may say
         draft = metadata_draft(query, self.document(doc_id))
+        if draft is not None and not draft.abstained and asks_country(query.original) and not names_other_country(
+                [c.quote for c in draft.citations], query.original):
+            return abstain("needs_country")  # "which countries voted in favour" of a line naming only abstainers
         if draft is None and query.metadata in UNKNOWN_ABSTAINS:
             # a text that does not say who spoke, when or at which session: the body cannot be trusted to
             # answer by a guess (a name it quotes, a date it recalls)

@@ -190,6 +190,19 @@ def test_how_old_needs_an_age_and_one_of_a_group_or_a_decade_is_no_count() -> No
     assert tied_number("One of our ten ministers is young.", {"minister"}, 6)  # "ten ministers" still counts
 
 
+def test_countries_on_one_side_of_a_vote_are_not_those_on_another() -> None:
+    from rag.answerability import asks_country, names_other_country
+
+    line = "Adopted at the 982nd meeting by 9 votes to none, with 2 abstentions (France, United Kingdom)."
+    favour = "Which countries voted in favour of resolution 169?"
+    assert asks_country(favour) and not names_other_country([line], favour)
+    assert names_other_country([line], "Which countries abstained on resolution 169?")
+    assert not asks_country("Which countries voted against it?")  # "to none" answers that
+    named = "Adopted by 10 votes in favour (Brazil, China) to 1 against (Cuba)."
+    assert names_other_country([named], favour)
+    assert names_other_country([named], "Which country voted against?")
+
+
 def test_a_number_of_missions_is_no_number_of_troops() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
