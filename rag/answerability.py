@@ -222,13 +222,14 @@ def names_new_proper(sentences: Iterable[str], question: str, place: bool = Fals
     conference, whatever else the sentence names. "Which six countries ..." needs two names or more."""
     given = list(sentences)
     found = _new_names(given, question, place, one)
-    head = named_head(question) or event_head(question)  # "where will the meeting be held": a name by "meeting"
+    event = event_head(question)
+    head = named_head(question) or event  # "where will the meeting be held": a name by "meeting"
     if head is not None and not any(kin(head, w) for w in _COUNTRY_KINDS):  # a country is not what a cyclone is called
         found = [f for f in found if code_of(f[0]) is None and demonym_country(f[0]) is None]
-    event = event_head(question) is not None
     if head is not None:  # by the thing named, or where an event's verb places it ("... to be held in Manila")
         tied = [run for run, sentence, start, end in found if _near_head(sentence, start, end, head, NAME_WINDOW)
-                or event and any(_near_head(sentence, start, end, verb, PLACED_WINDOW) for verb in _PLACING)]
+                or event is not None and any(_near_head(sentence, start, end, verb, PLACED_WINDOW)
+                                             for verb in _PLACING)]
         mentioned = any(kin(stem(w), head) for sentence in given for w in words(sentence))
         names = tied if mentioned else [run for run, *_ in found]  # a tied name implies the thing is mentioned
     else:
@@ -533,7 +534,7 @@ def _counts_other_kind(tokens: list[str], at: int, head: set[str]) -> bool:
     ends the words after the number, before a verb or a preposition."""
     phrase: list[str] = []
     for token in tokens[at + 1:at + 8]:
-        if token in _PHRASE_STOPS and phrase and token != "and" or token[:1].isdigit():
+        if (token in _PHRASE_STOPS and token != "and" and phrase) or token[:1].isdigit():
             break
         phrase.append(token)
     phrase = [t for t in phrase if t not in _PHRASE_STOPS]
