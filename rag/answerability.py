@@ -575,6 +575,21 @@ def states_amount(sentence: str) -> bool:
     return _AMOUNT.search(sentence) is not None
 
 
+# "What emissions reduction target has it pledged?": a target is a figure or a deadline ("30 per cent by 2030",
+# "net zero by 2050"), or net zero itself
+_TARGET_Q = re.compile(r"^\s*(?:and |so )?(?:what|which) (?:[\w-]+ ){0,3}targets?\b", re.IGNORECASE)
+_STATES_TARGET = re.compile(r"\d|\bnet[ -]zero\b|\bcarbon[ -]neutral", re.IGNORECASE)
+
+
+def asks_target(question: str) -> bool:
+    return _TARGET_Q.search(question) is not None
+
+
+def states_target(sentence: str) -> bool:
+    """`sentence` gives what a target is: a number, a year, or net zero."""
+    return _STATES_TARGET.search(sentence) is not None
+
+
 # A share is written as a percentage or a fraction ("30.3 per cent of humankind", "two thirds of them"); the
 # text rarely says "share" or "proportion" beside it
 SHARES = frozenset(stem(w) for w in ("share", "percentage", "proportion", "fraction", "percent"))

@@ -34,6 +34,7 @@ from rag.answerability import (
     asks_office_holder,
     asks_one_person,
     asks_proper_name,
+    asks_target,
     counted_kin,
     happened_unreported,
     inner_names,
@@ -51,6 +52,7 @@ from rag.answerability import (
     reported_topic,
     states_amount,
     states_share,
+    states_target,
     stressed_self,
     tied_date,
     tied_number,
@@ -217,6 +219,8 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
                    and (itself is None or about_itself(s, itself))
                    for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
+    if asks_target(query.original) and not any(states_target(s) for s in sentences):
+        return "needs_quantity: target"
     if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):
         return "needs_country"
     if asks_office_holder(query.original) and not names_new_person(sentences, query.original):

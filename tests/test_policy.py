@@ -203,6 +203,16 @@ def test_countries_on_one_side_of_a_vote_are_not_those_on_another() -> None:
     assert names_other_country([named], "Which country voted against?")
 
 
+def test_a_target_is_a_figure_a_deadline_or_net_zero() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("What renewable energy target does the speaker announce?")
+    vague = "We must achieve energy sufficiency in a sustainable manner."
+    assert after_generation(query, _draft(vague), AnswerPolicy()) == "needs_quantity: target"
+    for stated in ("We will reach 70 per cent renewable power by 2030.", "We have committed to net-zero emissions."):
+        assert after_generation(query, _draft(stated), AnswerPolicy()) is None
+
+
 def test_a_number_of_missions_is_no_number_of_troops() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
