@@ -590,6 +590,34 @@ def states_target(sentence: str) -> bool:
     return _STATES_TARGET.search(sentence) is not None
 
 
+# "What did the Director General's letter say?", "What did Lebanon say in that letter?": what a document says
+_PAPERS = r"(?:letter|letters|report|reports|note|notes|message|messages|communication|communications|memorandum)"
+_PAPER_SAYS_Q = re.compile(rf"^\s*(?:and |so )?what (?:did|does|do) (?:[\w'’.-]+ ){{0,6}}?(?P<paper>{_PAPERS}) "
+                           r"(?:say|said|state|contain|propose|request|ask|report)\b|"
+                           r"^\s*(?:and |so )?what (?:did|does|do) [^?]{1,60}? (?:say|said|state|write|propose|request|"
+                           rf"ask for) in (?:the|that|this|its|his|her|their) (?:[\w-]+ ){{0,2}}?(?P<in>{_PAPERS})\b",
+                           re.IGNORECASE)
+# what a text gives of a document's content after naming it: "the letter ..., in which it states", "stating that",
+# "requesting ...", a quotation or a colon
+_CONTENT_FOLLOWS = re.compile(r"\b(?:in which|which (?:states|stated|says|said|reads|contains|contained|expresses|"
+                              r"expressed|requests|requested)|stating|saying|requesting|informing|according to which|"
+                              r"to the effect that|that|shows?|says|states|notes|finds|found|concludes|concluded|"
+                              r"indicates|indicated|recommends|recommended|warns|warned)\b|[“\"‘:]", re.IGNORECASE)
+
+
+def asked_paper(question: str) -> str | None:
+    """The document a question asks the content of ("letter"), if it asks what one says."""
+    match = _PAPER_SAYS_Q.search(question)
+    return (match.group("paper") or match.group("in")).lower() if match else None
+
+
+def paper_content_given(sentences: Iterable[str], paper: str) -> bool:
+    """Some sentence names the document and goes on to give what it says; "Taking note of the letter of 14
+    December 1981" names it only."""
+    wanted = re.compile(rf"\b{re.escape(paper.rstrip('s'))}s?\b", re.IGNORECASE)
+    return any(_CONTENT_FOLLOWS.search(sentence[m.end():]) for sentence in sentences for m in wanted.finditer(sentence))
+
+
 # A share is written as a percentage or a fraction ("30.3 per cent of humankind", "two thirds of them"); the
 # text rarely says "share" or "proportion" beside it
 SHARES = frozenset(stem(w) for w in ("share", "percentage", "proportion", "fraction", "percent"))

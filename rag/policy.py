@@ -28,6 +28,7 @@ from rag.answerability import (
     about_itself,
     about_structure_only,
     absent_attribute,
+    asked_paper,
     asks_amount,
     asks_country,
     asks_exact_date,
@@ -45,6 +46,7 @@ from rag.answerability import (
     names_other_country,
     never_reported,
     ordinal_conflict,
+    paper_content_given,
     quantity_head,
     reference_unreported,
     referenced_document,
@@ -219,6 +221,9 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
                    and (itself is None or about_itself(s, itself))
                    for s in sentences):
             return "needs_quantity" + (f": {' '.join(sorted(head))}" if head else "")
+    paper = asked_paper(query.original)
+    if paper is not None and not paper_content_given(sentences, paper):
+        return f"not_reported: the {paper}"
     if asks_target(query.original) and not any(states_target(s) for s in sentences):
         return "needs_quantity: target"
     if query.expect == "entity" and asks_country(query.original) and not names_other_country(sentences, query.original):

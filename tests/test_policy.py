@@ -203,6 +203,17 @@ def test_countries_on_one_side_of_a_vote_are_not_those_on_another() -> None:
     assert names_other_country([named], "Which country voted against?")
 
 
+def test_what_a_letter_says_needs_its_content_not_its_mention() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("What did Lebanon say in that letter?")
+    noted = "Taking note of the letter of the Permanent Representative of Lebanon dated 14 December 1981,"
+    assert after_generation(query, _draft(noted), AnswerPolicy()) == "not_reported: the letter"
+    told = "Having considered the letter of Lebanon, in which it requests that the mandate be extended,"
+    assert after_generation(query, _draft(told), AnswerPolicy()) is None
+    assert after_generation(analyse("What does the statement say about Haiti?"), _draft(noted), AnswerPolicy()) is None
+
+
 def test_a_target_is_a_figure_a_deadline_or_net_zero() -> None:
     from rag.policy import AnswerPolicy, after_generation
 
