@@ -906,6 +906,13 @@ _ATTRIBUTE = re.compile(r"^\s*(?:what|who|which)(?:'s| is| was| are| were) (?:th
                         r"(?:\w+ )?(?P<attribute>\w+) of\b", re.IGNORECASE)
 
 
+def asked_attribute(question: str) -> str | None:
+    """The stem of the attribute "What is the X of Y?" asks for (theme, capital, title), when it names one."""
+    match = _ATTRIBUTE.search(question)
+    attribute = match.group("attribute").lower() if match else None
+    return stem(attribute) if attribute and attribute not in FRAME_NOUNS else None
+
+
 def absent_attribute(question: str, vocabulary: set[str]) -> str | None:
     """"What is the capital of Haiti?": the attribute asked for (capital), when the text never uses the word.
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import leans_back, names_in, stem, tokenize
-from rag.answerability import holds_answer, kin
+from index.text import leans_back, names_in, stem, tokenize, words
+from rag.answerability import asked_attribute, holds_answer, kin
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query, Turn, own_topic
 from rag.retrieve import ParagraphHit
@@ -116,6 +116,20 @@ def sentence_weights(document: Document) -> dict[str, float]:
     return {t: math.log(1 + len(sentences) / n) for t, n in frequency.items()} | {"": math.log(1 + len(sentences))}
 
 
+# A line that only addresses someone ("H.E. Abdulla Shahid, President of the General Assembly at its seventy-sixth
+# session,", "Excellencies, distinguished delegates,"): it answers who is addressed, nothing else
+SALUTATION = re.compile(r"^\W*(?:h\.\s?e\.|(?:(?:his|her|your) excellency|excellenc(?:y|ies)|distinguished|"
+                        r"honou?rable|mr|mrs|ms|madam|madame|dear|ladies)\b\.?)[^.!?;]*,\s*$", re.IGNORECASE)
+SALUTATION_WORDS = 30
+# ... a question about whom the statement addresses or greets, or about persons at all
+SALUTED_Q = re.compile(r"\b(?:who|whom|whose|officials?|dignitar\w+|address(?:ed|es)?|directed|greet\w*|"
+                       r"congratulat\w*|presid\w*)\b", re.IGNORECASE)
+
+
+def _is_salutation(paragraph: str) -> bool:
+    return bool(SALUTATION.match(paragraph)) and len(paragraph.split()) <= SALUTATION_WORDS
+
+
 def _is_heading(text: str) -> bool:
     """A bare enumerated heading ("Third, stepping up support to ...") names a topic; it answers little."""
     return bool(ENUMERATED.match(text)) and len(text.split()) <= HEADING_WORDS
@@ -153,6 +167,8 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
         value += SHAPE_BONUS * _has_shape(query.original, text)
         if _is_heading(text) and not query.wants_points:
             value *= HEADING_DISCOUNT
+        if _is_salutation(hit.text) and not SALUTED_Q.search(query.original):
+            value *= HEADING_DISCOUNT
         scored.append(Scored(Selected(hit, start, end), value, tokens))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -183,7 +199,8 @@ def _has_shape(question: str, text: str) -> bool:
         return bool(GIVES_EXAMPLES.search(text))
     if ASKS_WHO.match(question):
         return bool(set(names_in(text)) - set(names_in(question)))
-    return False
+    attribute = asked_attribute(question)  # "What was the theme of the session?": the sentence that says "theme"
+    return attribute is not None and any(kin(attribute, stem(w)) for w in words(text))
 
 
 def _redundant(candidate: Scored, chosen: list[Scored]) -> bool:

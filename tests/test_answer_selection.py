@@ -339,6 +339,27 @@ def test_near_miss_question_forms_that_ask_for_what_the_text_must_give() -> None
     assert asks_one_person("What is the name of the Special Representative for West Africa?")
 
 
+def test_a_salutation_line_does_not_answer_what_the_theme_was() -> None:
+    from index.model import Document, Paragraph
+    from rag.extractive import ExtractiveGenerator, _is_salutation
+    from rag.question import analyse
+    from rag.retrieve import ParagraphHit
+
+    texts = ("H.E. Abdulla Shahid, President of the General Assembly at its seventy-sixth session,",
+             "I am delighted to join you today in this seventy-sixth session of the General Assembly.",
+             "The theme for this Year's Session, \u201cBuilding resilience through hope\u201d, inspired me.")
+    statement = Document("s", "Statement", tuple(Paragraph(i + 1, t) for i, t in enumerate(texts)))
+    hits = [ParagraphHit("s", n, texts[n - 1], 1.0 - n / 10, 0.6 - n / 20, 0.5) for n in (1, 2, 3)]
+    theme = ExtractiveGenerator().generate(analyse("What was the theme of this year's General Assembly session?"),
+                                           hits, lambda _: statement)
+    assert theme.citations[0].paragraph == 3
+    assert _is_salutation(texts[0]) and _is_salutation("Excellencies, distinguished delegates,")
+    assert not _is_salutation("Mr. President, the world is on fire, and we must act.")
+    greeted = ExtractiveGenerator().generate(analyse("Whom does the speaker address at the outset?"), hits[:1],
+                                             lambda _: statement)
+    assert greeted.citations[0].paragraph == 1  # a question about whom it greets is answered by the greeting
+
+
 def test_what_the_council_asks_or_a_listed_act_gathers_every_such_clause() -> None:
     from index.model import Document, Paragraph
     from rag.extractive import ExtractiveGenerator
