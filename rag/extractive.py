@@ -149,6 +149,7 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
     total = sum(weight(t) for t in wanted)
     # dense scores compare sentences with the whole conversation; a follow-up's own words weigh more
     dense_share = FOLLOW_UP_DENSE if query.is_follow_up else DENSE
+    greeting = _is_salutation(hit.text) and not SALUTED_Q.search(query.original)  # it answers only whom it greets
     scored = []
     for start, end in split_sentences(hit.text) or [(0, len(hit.text))]:
         text = hit.text[start:end]
@@ -167,7 +168,7 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
         value += SHAPE_BONUS * _has_shape(query.original, text)
         if _is_heading(text) and not query.wants_points:
             value *= HEADING_DISCOUNT
-        if _is_salutation(hit.text) and not SALUTED_Q.search(query.original):
+        if greeting:
             value *= HEADING_DISCOUNT
         scored.append(Scored(Selected(hit, start, end), value, tokens))
     return sorted(scored, key=lambda s: -s.score)

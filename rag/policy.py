@@ -212,11 +212,7 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
         # thing before the amount, and may stand further from it
         window = policy.measure_window if head and head <= MEASURES else policy.number_window
         itself = stressed_self(query.original)  # "How much does Ghana itself lose?"
-        # "what share of the seats": a percentage answers in a sentence on the question's topic, whatever it
-        # calls the seats
-        share = set(tokenize(query.original)) - SHARES - _TIME_FRAME \
-            - {t for name in names_in(query.original) for t in tokenize(name)} \
-            - {t for t in tokenize(query.original) if t[:1].isdigit()} if head & SHARES else set()
+        share = _share_topic(query.original) if head & SHARES else set()
         if not any((tied_number(s, counted, window) or states_share(s, share)) and (not amount or states_amount(s))
                    and (itself is None or about_itself(s, itself))
                    for s in sentences):
@@ -246,6 +242,13 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
                    for s in sentences):
             return "needs_date"
     return None
+
+
+def _share_topic(question: str) -> set[str]:
+    """"What share of the seats ...": a percentage answers in a sentence on the question's topic, whatever it calls
+    the seats. The topic is the question's words beyond the share, the time, its names and its own numbers."""
+    named = {t for name in names_in(question) for t in tokenize(name)}
+    return {t for t in tokenize(question) if not t[:1].isdigit()} - SHARES - _TIME_FRAME - named
 
 
 MEASURES = frozenset(stem(w) for w in ("cost", "costs", "price", "value", "budget", "amount", "total", "size", "rate",
