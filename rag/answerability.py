@@ -1015,3 +1015,52 @@ def happened_unreported(question: str, sentences: Iterable[str]) -> str | None:
     forms = {stem(verb), *(stem(f) for f in _FORMS.get(verb, "").split())}
     said = {stem(w) for s in sentences for w in words(s.lower())}
     return None if any(kin(f, w) for f in forms for w in said) else verb
+
+
+# "Which party to the conflict attacked ...?" is not answered by "... by one of the parties to the conflict":
+# the text refers to the thing asked without saying which. A vague quantifier before the asked noun, with no
+# name after it in its sentence, leaves the choice unmade.
+_WHICH_KIND = re.compile(r"^\s*(?:and |so |but )?(?:(?:in|at|to|of|by|from|with|on|for|against|under) )?which "
+                         r"(?:one |ones )?(?:of (?:the |its |their |his |her |these |those )?)?"
+                         r"(?P<words>(?:[\w'’-]+ ?){1,6})", re.IGNORECASE)
+_VAGUE = re.compile(r"\b(?:one|some|several|many|most|each|any|few|certain|various|numerous|other|all but one|"
+                    r"a number|a few|a couple|a handful|a series|a range|a host|a group|a set)"
+                    r" (?:of )?(?:the |its |their |our |these |those )?(?:[\w'’-]+ ){0,3}$", re.IGNORECASE)
+VAGUE_REACH = 5  # words before the asked noun in which a vague quantifier makes the mention unnamed
+
+
+def which_kind(question: str) -> str | None:
+    """The noun a "which <kind> ..." question chooses among, as asked ("party" for "Which party to the
+    conflict attacked ...", "Islands" for "Which of the outer Cook Islands ..."), or None."""
+    match = _WHICH_KIND.match(question)
+    if match is None:
+        return None
+    head = ""
+    for word in words(match.group("words")):
+        if word in _NOUN_ENDS:
+            break
+        head = word
+    return head if len(head) > 2 else None
+
+
+def left_unnamed(sentences: Iterable[str], question: str) -> str | None:
+    """The asked kind when every mention of it in `sentences` is vague ("one of the parties", "a number of
+    other trade blocs") and no name follows such a mention in its sentence; else None."""
+    kind = which_kind(question)
+    if kind is None:
+        return None
+    head, asked = stem(kind), {name_key(w) for w in NAME.findall(question)}
+    vague = False
+    for sentence in sentences:
+        tokens = words(sentence)
+        for i, token in enumerate(tokens):
+            if not kin(stem(token), head):
+                continue
+            if not _VAGUE.search(" ".join(tokens[max(0, i - VAGUE_REACH):i]) + " "):
+                return None  # named, or at least pointed at: "the party", "Liberia's parties"
+            at = sentence.lower().find(token)
+            rest = sentence[at + len(token):] if at >= 0 else ""
+            if any(name_key(w) not in asked for w in NAME.findall(rest)):
+                return None  # "one of the parties, the NPFL, ..."
+            vague = True
+    return kind if vague else None

@@ -39,6 +39,7 @@ from rag.answerability import (
     counted_kin,
     happened_unreported,
     inner_names,
+    left_unnamed,
     missing_names,
     months_named,
     names_new_person,
@@ -231,6 +232,9 @@ def after_generation(query: Query, draft: Draft, policy: AnswerPolicy) -> str | 
     proper = asks_proper_name(query.original)
     if proper and not names_new_proper(sentences, query.original, place=proper == "place"):
         return "needs_name"
+    unnamed = left_unnamed(sentences, query.original)  # "which party ...?" met by "one of the parties"
+    if unnamed is not None:
+        return f"needs_name: {unnamed}"
     if query.expect == "time":
         topic = set(tokenize(query.original)) - _TIME_FRAME
         event = topic - {t for name in names_in(query.original) for t in tokenize(name)}

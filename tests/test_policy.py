@@ -636,3 +636,20 @@ def test_on_what_date_in_a_month_needs_a_day_of_that_month() -> None:
     described = analyse("By what date did the Council, in its January 1976 resolution, demand elections?")
     assert after_generation(described, _draft("The Council demanded that elections be held by 31 August 1976."),
                             AnswerPolicy()) is None
+
+
+def test_which_one_is_not_answered_by_a_vague_mention_of_the_kind() -> None:
+    from rag.answerability import left_unnamed
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("Which party to the conflict attacked the peace-keeping forces?")
+    vague = "Condemns the attacks against the peace-keeping forces in Liberia by one of the parties to the conflict;"
+    assert after_generation(query, _draft(vague), AnswerPolicy()) == "needs_name: party"
+    named = "Condemns the attacks against the peace-keeping forces by one of the parties, the NPFL, and its allies;"
+    assert after_generation(query, _draft(named), AnswerPolicy()) is None
+    definite = "Condemns the attacks on the forces by the party that holds the port;"
+    assert left_unnamed([definite], query.original) is None
+    blocs = "Which trade blocs has the country applied to join?"
+    some = "We have also applied for membership in a number of other trade and economic blocs."
+    assert left_unnamed([some], blocs) == "blocs"
+    assert left_unnamed(["We have applied to join the blocs of Eastern Africa."], blocs) is None
