@@ -72,6 +72,10 @@ THE_DOCUMENT = re.compile(r"\b(?i:the|this|its|present) (?:(?i:resolution)|(?:Se
 TWO_ASKS = re.compile(r"\b(?:when|how|what|which|where|who)\b.+\band (?:when|how|what|which|where|who|in which|on what|"
                       r"by how)\b", re.IGNORECASE)
 ASKS_WHAT = re.compile(r"^\s*(?:and |so )?(?:what|which)\b", re.IGNORECASE)
+# A sentence leaning on the paragraph before ("This is what I heard at the meeting ... Canada hosted") still
+# opens the answer when it scores this many times the best one that does not; `_antecedent` brings what it
+# leans on
+LEANING_LEAD = 1.2
 MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
 RUNNER_UP_POOL = 3  # ... and those that may add a second paragraph to it
@@ -461,6 +465,8 @@ class ExtractiveGenerator:
         # a sentence that leans on one we cannot show ("He understood ...", first in its paragraph) is a poor
         # opener; one whose antecedent the conversation already quoted brings it back (`_opening_stands`)
         top = next((s for s in pool if not _leans(s) or _context(s, pool) or _sentence_before(s)), pool[0])
+        if pool[0].score >= LEANING_LEAD * top.score:  # far the best: it opens, and brings what it leans on
+            top = pool[0]
         chosen = [top] + _context(top, pool)
         wanted = set(tokenize(query.standalone if query.is_follow_up else query.original))
         near = {(h.doc_id, h.paragraph) for h in hits[:RUNNER_UP_POOL]} | {_paragraph(top)}

@@ -461,3 +461,17 @@ def test_the_paragraph_of_the_best_sentence_is_read_first_whatever_retrieval_ran
         lambda doc_id: document)
     assert [c.paragraph for c in answer.citations] == [2, 1]
     assert answer.answer.startswith("We welcome this session's theme")
+
+
+def test_a_leaning_sentence_far_the_best_still_opens_with_what_it_leans_on() -> None:
+    text = ("We must mobilize finance for the recovery of every economy.\n"
+            "This is what I heard from many of you at the meeting on financing for development that Canada hosted "
+            "last spring with the Secretary-General and the Prime Minister of Jamaica.\n"
+            "If we rise to this challenge, we will lay the foundations of a better world.\n")
+    document = parse_text(text, "doc")
+    # the weaker, self-standing paragraph ranks first: only the leaning sentence's own score can win
+    hits = [ParagraphHit("doc", n, document.paragraph(n).text, s, 0.6, 0.5) for n, s in ((3, 1.0), (2, 0.9))]
+    question = analyse("With whom did Canada host the meeting on financing for development, and when?")
+    draft = ExtractiveGenerator().generate(question, hits, lambda doc_id: document)
+    assert "Prime Minister of Jamaica" in draft.answer
+    assert draft.answer.startswith("We must mobilize finance")  # it does not open on "This is what ..."
