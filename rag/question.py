@@ -89,11 +89,13 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                        r"made|statement|speech|remarks|debate|meeting|held|speak|spoke|adopt\w*|resolution)|"
                        r"\b(deliver\w*|given|made|held|adopted)\b.*\b(on|in) (what|which) (date|day|year)\b|"
                        r"\b(the|adoption) date of (this |the )?(?-i:[A-Z]\w+ ){0,2}(resolution|statement|speech|"
-                       r"remarks|address)\b|\bits date\b",
+                       r"remarks|address)\b|\bits date\b|\b(on|in) (what|which) (date|day)\b|\band when\W*$|"
+                       r"\b(resolution|statement|speech|document|address)['’]s (\w+ ){0,2}date\b",
                        re.IGNORECASE),
     # "What was the vote on this resolution?", "How was it adopted?", "Who abstained?"
-    "vote": re.compile(r"\b(what|how) (was|were) the (vote|voting|votes)\b|\bhow (was|were) (it|this|the) (\w+ )?"
-                       r"(adopted|voted|passed)\b|\b(who|which (\w+ )?(members?|countries|states)) (abstained|voted)\b|"
+    "vote": re.compile(r"\b(what|how) (was|were) the (vote|voting|votes)\b|\bhow (\w+ ){0,4}(was|were) (it|this|the) "
+                       r"(\w+ )?(adopted|voted|passed)\b|"
+                       r"\b(who|which (\w+ )?(members?|countries|states)) (abstained|voted)\b|"
                        r"\bhow many (votes|abstentions|members voted)\b|\bunanimously\b|\bby what (vote|majority)\b|"
                        r"\b(outcome|result) of the (vote|voting)\b", re.IGNORECASE),
     # "At which meeting was it adopted?": a resolution's adoption line names the meeting
@@ -110,7 +112,7 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
                         r"(statement|speech) (called|titled)|\bwhat (is|was) the (statement|speech|remarks|address) "
                         r"about\b|\b(topic|subject|theme) of the (open )?(debate|meeting|statement|speech|remarks)|"
                         r"\bnumber( and [\w ]{1,30}?)? of (this|the) (?-i:[A-Z]\w+ ){0,2}(resolution|document|"
-                        r"decision)|"
+                        r"decision)|\b(resolution|document)['’]s number\b|"
                         r"\bin what capacity\b|"
                         r"\b(what|which) (office|position|title|post|rank) (does|did|do) (the )?"
                         r"(speaker|ambassador|he|she)\b",
@@ -118,6 +120,8 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
 }
 
 
+# A second question joined to the first: "Who gave this address, and on what date?"
+_SECOND_ASK = re.compile(r",? and (?:(?:on|in|at|during) )?(?:what|which|when|where|how)\b", re.IGNORECASE)
 _ASKS_PERSON = re.compile(r"^\s*(?:and |so |but )?(?:who|whom|whose)\b", re.IGNORECASE)
 
 
@@ -275,7 +279,9 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     standalone = " ".join(part for part in parts if part) if follow else question
     found = {name: m.start() for name, rx in _METADATA.items() if (m := rx.search(question))}
     if _ASKS_PERSON.match(question):  # "Who was President of the Council when it was adopted?" asks for a person
-        found = {name: at for name, at in found.items() if name in ("speaker", "vote")}
+        second = _SECOND_ASK.search(question)  # "Who gave this address, and on what date?" asks for both
+        found = {name: at for name, at in found.items()
+                 if name in ("speaker", "vote") or (second is not None and at >= second.start())}
     fields = list(found)
     number = _named_document(question) if fields else None
     if fields and number is None and not about_the_document(question):

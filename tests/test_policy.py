@@ -653,3 +653,15 @@ def test_which_one_is_not_answered_by_a_vague_mention_of_the_kind() -> None:
     some = "We have also applied for membership in a number of other trade and economic blocs."
     assert left_unnamed([some], blocs) == "blocs"
     assert left_unnamed(["We have applied to join the blocs of Eastern Africa."], blocs) is None
+
+
+@pytest.mark.parametrize(("question", "fields"), [
+    ("Who gave this address for Kyrgyzstan, and on what date?", ("speaker", "date")),
+    ("Who delivered the statement and when?", ("speaker", "date")),
+    ("What is this resolution's number and date, and how and at which meeting was it adopted?",
+     ("date", "title", "vote", "meeting")),
+    ("Who was President of the Council when it was adopted?", ()),
+    ("On what date was the interim government installed?", ()),
+])
+def test_every_field_a_question_about_the_document_asks_is_read(question: str, fields: tuple[str, ...]) -> None:
+    assert set(analyse(question).metadata_fields) == set(fields)
