@@ -453,7 +453,8 @@ def expected_type(question: str) -> Expect | None:
 _PEOPLE = frozenset(stem(w) for w in ("people", "persons", "individuals"))
 _COUNTED_KIN = (frozenset(stem(w) for w in ("soldiers", "troops", "peacekeepers", "personnel", "men", "women",
                                             "officers", "staff", "contingents", "blue helmets")),
-                frozenset(stem(w) for w in ("missions", "operations")))
+                frozenset(stem(w) for w in ("missions", "operations")),
+                frozenset(stem(w) for w in ("countries", "nations", "states", "members", "parties", "signatories")))
 
 
 def counted_kin(head: set[str], sentences: Iterable[str] = ()) -> set[str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from index.model import Document
 from index.sentences import split_sentences
 from index.text import leans_back, names_in, stem, tokenize, words
-from rag.answerability import asked_attribute, holds_answer, kin
+from rag.answerability import asked_attribute, expected_type, holds_answer, kin
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query, Turn, own_topic
 from rag.retrieve import ParagraphHit
@@ -434,7 +434,7 @@ class ExtractiveGenerator:
             # "Enumerate everything the Council condemns": every clause that opens "Condemns", retrieved or not
             items += [c for c in _acting_clauses([best, *items], query, documents) if _paragraph(c) not in listed]
             return _first(items, _paragraph(best)), False
-        chosen = self._focused(query, hits, scored)
+        chosen = self._each_asked(query, hits, documents, self._focused(query, hits, scored))
         # "which ceasefires": other paragraphs that answer nearly as well and name them, when the answer stands alone
         if query.several and chosen and not any(_leans(c) for c in chosen):
             cited = {_paragraph(c) for c in chosen}
@@ -490,6 +490,30 @@ class ExtractiveGenerator:
             chosen += [s for s in scored[_paragraph(top)] if s not in chosen and not _redundant(s, chosen)
                        and holds(s)][:1]
         return _best_first(_with_antecedents(chosen, pool), top)
+
+    def _each_asked(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup,
+                    chosen: list[Scored]) -> list[Scored]:
+        """"How many countries have joined, and how many took part in its founding conference?": the best
+        sentence for each of the two questions, among the closest paragraphs, joins the answer when it is not
+        there yet and holds what that question asks (its kind of answer, or words of it the answer lacks)."""
+        for part in asked_parts(query):
+            if not chosen or len(chosen) >= MAX_FOCUSED:
+                break
+            cited = {_paragraph(c) for c in chosen}  # another citation would need more than a part's answer
+            pool = sorted((s for hit in hits if (hit.doc_id, hit.paragraph) in cited
+                           for s in self._scored(part, hit, documents)), key=lambda s: -s.score)
+            # its best sentence, or, when the answer has that one, the next best close behind that holds an answer
+            new = next((s for s in pool if s.score >= PART_SHARE * pool[0].score
+                        and not any(c.selected == s.selected for c in chosen) and not _redundant(s, chosen)), None)
+            if new is None:
+                continue
+            if part.expect:
+                holds = holds_answer(part.expect, new.selected.text, part.original)
+            else:
+                holds = bool((new.tokens & set(tokenize(part.original))) - _covered(chosen))
+            if holds:
+                chosen = [*chosen, new]
+        return chosen
 
     def _focus(self, query: Query, hits: list[ParagraphHit], scored: dict[tuple[str, int], list[Scored]],
                documents: DocumentLookup) -> str | None:
@@ -687,6 +711,29 @@ def _antecedent(chosen: list[Scored], reading: bool, documents: DocumentLookup,
     ranked = {n: replace(hits_by[n], score=max(hits_by[n].score, opener.selected.hit.score + (i + 1) * 1e-6))
               for i, n in enumerate(numbers)}
     return [replace(c, selected=replace(c.selected, hit=ranked[c.selected.hit.paragraph])) for c in reversed(chain)]
+
+
+# The second of two questions asked at once: "..., and how many took part in its founding conference?"
+SECOND_ASK = re.compile(r",? and (?:by |on |in |at |for |to )?(?P<ask>(?:when|how|what|which|where|who|whom)\b.*)",
+                        re.IGNORECASE)
+PART_SHARE = 0.8  # a part's own sentence scores at least this share of the best sentence for that part
+SECOND_MIN_WORDS = 2  # content words the second question needs of its own ("and when?" alone has none)
+
+
+def asked_parts(query: Query) -> list[Query]:
+    """The two questions a fresh question asks at once ("When was it launched, and how many people will it
+    cover?" -> "When was it launched", "how many people will it cover?"), each as a query of its own; none
+    for one question, or for a part with too few words of its own ("..., and when?")."""
+    if query.is_follow_up or not TWO_ASKS.search(query.original):
+        return []
+    match = SECOND_ASK.search(query.original)
+    if match is None:
+        return []
+    texts = [query.original[:match.start()] + "?", match.group("ask")]
+    if any(len(own_topic(text)) < SECOND_MIN_WORDS for text in texts):
+        return []
+    return [replace(query, original=t, standalone=t, expect=expected_type(t), several="", wants_list=False)
+            for t in texts]
 
 
 def _rest_of_paragraph(chosen: list[Scored], query: Query, said: list[frozenset[str]]) -> list[Scored]:

@@ -475,3 +475,15 @@ def test_a_leaning_sentence_far_the_best_still_opens_with_what_it_leans_on() -> 
     draft = ExtractiveGenerator().generate(question, hits, lambda doc_id: document)
     assert "Prime Minister of Jamaica" in draft.answer
     assert draft.answer.startswith("We must mobilize finance")  # it does not open on "This is what ..."
+
+
+def test_each_of_two_questions_asked_at_once_gets_its_sentence() -> None:
+    text = ("Our Prime Minister and the President of France launched the International Solar Alliance. "
+            "In March, we chaired the founding conference of the Alliance, in which 120 countries participated. "
+            "Sixty-eight nations have become members of the Alliance so far. "
+            "Solar power is the energy of the future.\n")
+    question = ("How many countries have joined the International Solar Alliance, and how many took part in its "
+                "founding conference?")
+    answer = _draft_from(text, 1, question).answer
+    assert "Sixty-eight nations" in answer and "120 countries" in answer
+    assert "energy of the future" not in answer

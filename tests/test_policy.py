@@ -665,3 +665,12 @@ def test_which_one_is_not_answered_by_a_vague_mention_of_the_kind() -> None:
 ])
 def test_every_field_a_question_about_the_document_asks_is_read(question: str, fields: tuple[str, ...]) -> None:
     assert set(analyse(question).metadata_fields) == set(fields)
+
+
+def test_countries_may_be_counted_as_nations_or_member_states() -> None:
+    from rag.answerability import holds_answer
+
+    question = "How many countries have joined the Alliance?"
+    assert holds_answer("quantity", "Sixty-eight nations have become members of the Alliance so far.", question)
+    assert holds_answer("quantity", "It now has 68 Member States.", question)
+    assert not holds_answer("quantity", "The Alliance held 12 meetings in its first year.", question)
