@@ -1027,6 +1027,8 @@ _WHICH_KIND = re.compile(r"^\s*(?:and |so |but )?(?:(?:in|at|to|of|by|from|with|
 _VAGUE = re.compile(r"\b(?:one|some|several|many|most|each|any|few|certain|various|numerous|other|all but one|"
                     r"a number|a few|a couple|a handful|a series|a range|a host|a group|a set)"
                     r" (?:of )?(?:the |its |their |our |these |those )?(?:[\w'’-]+ ){0,3}$", re.IGNORECASE)
+_KIND_ENDS = frozenset(["around", "across", "within", "outside", "among", "between", "near", "over", "under", "into",
+                        "about", "against", "beyond", "since", "after", "before", "like"])
 VAGUE_REACH = 5  # words before the asked noun in which a vague quantifier makes the mention unnamed
 
 
@@ -1038,7 +1040,7 @@ def which_kind(question: str) -> str | None:
         return None
     head = ""
     for word in words(match.group("words")):
-        if word in _NOUN_ENDS:
+        if word in _NOUN_ENDS or word in _KIND_ENDS:
             break
         head = word
     return head if len(head) > 2 else None
@@ -1064,4 +1066,11 @@ def left_unnamed(sentences: Iterable[str], question: str) -> str | None:
             if any(name_key(w) not in asked for w in NAME.findall(rest)):
                 return None  # "one of the parties, the NPFL, ..."
             vague = True
-    return kind if vague else None
+    if not vague:
+        return None
+    # a name given elsewhere may be the one asked ("... against Angola, Botswana and Lesotho"); a country is
+    # no name of a kind that is not a country (the party, the leader)
+    found = _new_names(list(sentences), question, False, False)
+    if not any(head.startswith(w) or w.startswith(head) for w in _COUNTRY_KINDS):
+        found = [f for f in found if code_of(f[0]) is None and demonym_country(f[0]) is None]
+    return None if found else kind

@@ -674,3 +674,15 @@ def test_countries_may_be_counted_as_nations_or_member_states() -> None:
     assert holds_answer("quantity", "Sixty-eight nations have become members of the Alliance so far.", question)
     assert holds_answer("quantity", "It now has 68 Member States.", question)
     assert not holds_answer("quantity", "The Alliance held 12 meetings in its first year.", question)
+
+
+def test_a_vague_mention_does_not_abstain_when_the_answer_names_the_kind_elsewhere() -> None:
+    from rag.answerability import left_unnamed, which_kind
+
+    question = "Against which countries had the aggression been condemned?"
+    named = ["It condemned the aggression against Angola, Botswana and Lesotho.", "Other countries were threatened."]
+    assert left_unnamed(named, question) is None
+    assert left_unnamed(["Other countries were threatened."], question) == "countries"
+    leader = "Which religious leader does the speaker cite?"
+    assert left_unnamed(["Many leaders spoke.", "As Pope Francis said, people are not pawns."], leader) is None
+    assert which_kind("Which conflicts around the world does the statement single out?") == "conflicts"
