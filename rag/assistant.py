@@ -19,6 +19,7 @@ from index.manifest import SCHEMA_VERSION
 from index.model import Document
 from index.paragraphs import part_numbers, printed_labels
 from index.store import DocumentInfo, VectorStore
+from index.text import tokenize
 from rag import across
 from rag.answer import Answer, Citation
 from rag.answerability import asks_country, names_other_country, paragraph_references
@@ -231,7 +232,8 @@ class Assistant:
         standalone = without_name(query.standalone, profile.country)
         for demonym in demonyms_of(standalone, profile.code) if profile.code else ():  # "the Swiss statement"
             standalone = without_demonym(standalone, demonym)
-        return replace(query, standalone=standalone)
+        own = frozenset(tokenize(query.standalone)) - frozenset(tokenize(standalone))
+        return replace(query, standalone=standalone, own_name=own)
 
     def _across(self, query: Query, found: Scope | None, scope: list[str] | None, depth: int
                 ) -> tuple[list[ParagraphHit], Iterator[str | Draft] | None]:

@@ -80,6 +80,10 @@ MAX_FOCUSED = 4  # sentences in an answer that is not a list or a summary
 FOCUS_POOL = 5  # retrieved paragraphs whose sentences compete to open a focused answer
 RUNNER_UP_POOL = 3  # ... and those that may add a second paragraph to it
 ASKS_WHO = re.compile(r"^\s*(who|whom)\b", re.IGNORECASE)
+# The statement's own name in the question ("as quoted by Sao Tome and Principe") weighs this share of its
+# rarity: every paragraph speaks for the statement, yet a sentence that names its own country as the actor
+# ("New Zealand has committed $70 million") may still be the one asked about
+OWN_NAME_WEIGHT = 0.6
 CONTEXT_WEIGHT = 0.15  # words a follow-up takes from the conversation, against its own
 REPEATED = 0.8  # share of a sentence's words already in the previous answer
 # A follow-up whose best new sentence scores under this share of the best sentence overall (one the
@@ -147,7 +151,7 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
     idf = (lambda t: weights.get(t, weights[""])) if weights else (lambda t: 1.0)
 
     def weight(t: str) -> float:  # a follow-up's own words choose the sentence; the conversation's help
-        return idf(t) * (CONTEXT_WEIGHT if t in context else 1.0)
+        return idf(t) * (CONTEXT_WEIGHT if t in context else 1.0) * (OWN_NAME_WEIGHT if t in query.own_name else 1.0)
 
     wanted = asked | context
     total = sum(weight(t) for t in wanted)

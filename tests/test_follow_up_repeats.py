@@ -487,3 +487,16 @@ def test_each_of_two_questions_asked_at_once_gets_its_sentence() -> None:
     answer = _draft_from(text, 1, question).answer
     assert "Sixty-eight nations" in answer and "120 countries" in answer
     assert "energy of the future" not in answer
+
+
+def test_the_statements_own_name_in_a_question_chooses_less_than_its_topic() -> None:
+    from dataclasses import replace
+
+    text = ("I am honoured to address the Assembly as Minister for Foreign Affairs of Sao Tome and Principe.\n"
+            "We welcome this session's theme, building resilience through hope.\n")
+    document = parse_text(text, "stp")
+    hits = [ParagraphHit("stp", p.number, p.text, 1.0 - 0.05 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    question = analyse("What was the theme of the session, as quoted by Sao Tome and Principe?")
+    own = replace(question, own_name=frozenset({"sao", "tome", "principe"}))
+    answer = ExtractiveGenerator().generate(own, hits, lambda doc_id: document)
+    assert answer.citations[0].paragraph == 2
