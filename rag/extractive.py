@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from index.model import Document
 from index.sentences import split_sentences
-from index.text import leans_back, names_in, stem, tokenize, words
+from index.text import leans_back, names_in, stem, tokenize
 from rag.answerability import asked_attribute, expected_type, holds_answer, kin
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
 from rag.question import Query, Turn, own_topic
@@ -209,7 +209,8 @@ def _has_shape(question: str, text: str) -> bool:
     if ASKS_WHO.match(question):
         return bool(set(names_in(text)) - set(names_in(question)))
     attribute = asked_attribute(question)  # "What was the theme of the session?": the sentence that says "theme"
-    return attribute is not None and any(kin(attribute, stem(w)) for w in words(text))
+    # content words only: "them" is no theme
+    return attribute is not None and any(kin(attribute, t) for t in tokenize(text))
 
 
 def _redundant(candidate: Scored, chosen: list[Scored]) -> bool:

@@ -500,3 +500,11 @@ def test_the_statements_own_name_in_a_question_chooses_less_than_its_topic() -> 
     own = replace(question, own_name=frozenset({"sao", "tome", "principe"}))
     answer = ExtractiveGenerator().generate(own, hits, lambda doc_id: document)
     assert answer.citations[0].paragraph == 2
+
+
+def test_the_attribute_asked_is_a_content_word_of_the_sentence() -> None:
+    from rag.extractive import _has_shape
+
+    question = "What was the theme of the session?"
+    assert _has_shape(question, "We welcome this session's theme, building resilience through hope.")
+    assert not _has_shape(question, "We thank them all for their work.")
