@@ -49,6 +49,9 @@ COMMON_CAPS = frozenset(
         "Queen", "Main", "January", "February", "March", "April", "May", "June", "July", "August", "September",
         "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
         "Sunday",
+        # more titles, and the planet: a question may use them where the text says "the Holy Father", "our planet"
+        "Pope", "Prince", "Princess", "Emperor", "Sultan", "Sheikh", "Emir", "Chancellor", "Governor", "Mayor",
+        "Senator", "Earth", "Planet",
     ]
 )
 # A run of capitalised words ("United Nations Office on Drugs" gives "United Nations Office").

@@ -411,3 +411,9 @@ def test_what_the_council_demands_is_every_clause_that_opens_with_demands_retrie
     hits = [ParagraphHit("s", 1, statement.paragraphs[0].text, 0.9, 0.6, 0.5)]
     assert [c.paragraph for c in ExtractiveGenerator().generate(analyse("What does the speaker demand?"), hits,
                                                                lambda _: statement).citations] == [1]
+
+
+def test_a_title_or_the_planet_is_no_name_the_text_must_use() -> None:
+    texts = ["As His Holiness said from this rostrum, our planet is not a bargaining chip."]
+    assert missing_names("What does the speaker say the Pope told the world about the Earth?", texts) == []
+    assert missing_names("What did the speaker say about the negotiations in Vienna?", texts) == ["Vienna"]
