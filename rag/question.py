@@ -242,11 +242,19 @@ def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
     links = any(opening == w or opening.startswith(w + " ") for w in _LINKS)
     if (links and len(topic) <= 3) or (_DEMONSTRATIVE.search(question) and len(topic) <= 3):
         return "refers"
-    if _ANAPHORA.search(question) and len(topic) <= 5:  # "which areas of law enforcement does it name?"
+    if _refers_back(question) and len(topic) <= 5:  # "which areas of law enforcement does it name?"
         return "refers"
     if len(topic) == 1 and _ABOUT_THE_TEXT.search(question):  # "What does the statement say about corruption?"
         return ""
     return "refers" if len(topic) <= 1 and not named else ""
+
+
+def _refers_back(question: str) -> bool:
+    """A word of the question points back at the conversation: "its" and "their" after a name the question
+    gives point at that name ("By when does Malawi want to halve its emissions?")."""
+    named = [m.start() for m in NAME.finditer(question) if m.group(0) in set(names_in(question))]
+    return any(not (m.group(1).lower() in ("its", "their") and any(at < m.start() for at in named))
+               for m in _ANAPHORA.finditer(question))
 
 
 # A question that names the text itself and what about it asks about its own topic, however short

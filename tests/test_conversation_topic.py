@@ -47,3 +47,12 @@ def test_a_question_may_name_the_part_of_a_document_it_asks_about() -> None:
     assert _PART.search("What does the Council decide at the end of the resolution?").group("end")
     assert _PART.search("What did he say at the outset?").group("outset")
     assert _PART.search("What is the end of the conflict?") is None
+
+
+def test_its_after_a_name_the_question_gives_points_at_that_name_not_the_conversation() -> None:
+    from rag.question import Turn, follow_kind
+
+    history = [Turn("user", "What does Malawi ask for ahead of the climate conference?"), Turn("assistant", "Aid. [1]")]
+    assert follow_kind("By when does Malawi want to halve its carbon emissions?", history) == ""
+    assert follow_kind("How does it fund its plan?", history) == "refers"
+    assert follow_kind("And what about its budget?", history) == "refers"
