@@ -24,10 +24,10 @@ from rag import across
 from rag.answer import Answer, Citation
 from rag.answerability import asks_country, names_other_country, paragraph_references
 from rag.chain import ParagraphRetriever, retrieval_chain
-from rag.generate import Draft, Generator, Timed, abstain, stream_words
+from rag.generate import Draft, Generator, Timed, abstain, says_something, stream_words
 from rag.metadata import metadata_draft
 from rag.policy import AnswerPolicy, Profile, after_generation, before_generation, names_held, profile
-from rag.question import Query, Turn, analyse, is_injection, own_topic, without_demonym, without_name
+from rag.question import ABOUT_DOCUMENT, Query, Turn, analyse, is_injection, own_topic, without_demonym, without_name
 from rag.retrieve import HybridRetriever, ParagraphHit, Retriever
 from rag.scope import Catalogue, Scope, ScopePolicy, no_match_message, parse_where
 from rag.settings import GeneratorName, Settings, validate_question
@@ -169,7 +169,7 @@ class Assistant:
         else:
             hits, pieces = self._across(query, found, scope, depth)
         if pieces is None:
-            labelled = self._label_boost(query, scope)
+            labelled = self._label_boost(query, scope) or self._edge_label(query, scope)
             hits = self._retrieve(query, scope, 2 * depth if query.wants_list else depth, labelled)  # lists span more
             if len(hits) > 1 and all((h.doc_id, h.paragraph) in labelled for h in hits):
                 query = replace(query, wants_list=True)  # a numbered paragraph with its lettered items: all of them
@@ -312,8 +312,9 @@ class Assistant:
             return {}
         document = self.document(scope[0])
         texts = [p.text for p in document.paragraphs]
-        if part.group("end") or part.group("start") or part.group("outset"):
-            ends = range(max(1, len(texts) - EDGE + 1), len(texts) + 1) if part.group("end") else range(1, EDGE + 1)
+        end = any(part.group(g) for g in _ENDS)
+        if end or any(part.group(g) for g in _STARTS):
+            ends = range(max(1, len(texts) - EDGE + 1), len(texts) + 1) if end else range(1, EDGE + 1)
             numbers = [n for n in ends if n <= len(texts)]
         else:
             numbers = part_numbers(texts, part.group(0).lower().startswith("preamb"))
@@ -332,6 +333,23 @@ class Assistant:
                 if printed == label or printed.startswith(label + "("):
                     boost[(document.doc_id, number)] = self.policy.label_boost
         return boost
+
+    def _edge_label(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
+        """"How does the statement end?", "How does he open his speech?": a question that asks only where the
+        text ends or begins names its last or first paragraph, whatever that one says."""
+        part = _PART.search(query.original)
+        known = self._known_ids(refresh=False)
+        only = scope[0] if scope and len(scope) == 1 else next(iter(known)) if not scope and len(known) == 1 else None
+        if part is None or only is None or query.is_follow_up:
+            return {}
+        end = any(part.group(g) for g in _ENDS)
+        if not end and not any(part.group(g) for g in _STARTS):
+            return {}
+        document = self.document(only)
+        if set(tokenize(query.standalone)) - ABOUT_DOCUMENT - _EDGE_WORDS - self._profile(only).identity:
+            return {}  # it asks about something there ("the principles it invokes at the end")
+        body = [p.number for p in document.paragraphs if says_something(p.text)]  # not "Thank you, Mr. President."
+        return {(document.doc_id, body[-1] if end else body[0]): self.policy.label_boost} if body else {}
 
     def _generate(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None,
                   generator: Generator, named: bool = False, deadline: float | None = None
@@ -401,10 +419,28 @@ class Assistant:
         return draft
 
 
+_TEXT = r"(?:resolution|statement|speech|address|remarks|text|document)"
 _PART = re.compile(r"\bpreamb(?:le|ular)\b|\boperative (?:part|paragraphs|section)\b|"
                    r"\b(?:at|towards|near) the (?:(?P<end>end|close)|(?P<start>beginning|start|outset|opening)) of "
-                   r"(?:the|this|its|his|her) (?:resolution|statement|speech|address|remarks|text|document)\b|"
-                   r"\b(?:at|from) the (?P<outset>outset)\b", re.IGNORECASE)
+                   rf"(?:the|this|its|his|her) {_TEXT}\b|"
+                   r"\b(?:at|from) the (?P<outset>outset)\b|"
+                   # "at the end?", "in its closing paragraphs", "How does the statement end?", "close his statement"
+                   r"\b(?:at|towards|near) the (?:very )?(?P<end2>end|close)\b(?! of)|"
+                   r"\b(?:its|his|her|the) (?P<end3>closing|concluding|final|last) (?:paragraphs?|words|remarks|lines|"
+                   r"sentences?|part|section)\b|"
+                   rf"\b{_TEXT} (?P<end4>ends?|closes?|concludes?|finish(?:es)?)\b|"
+                   r"\b(?P<end5>close|closes|conclude|concludes|end|ends|finish|finishes) (?:his|her|its|the|this) "
+                   rf"{_TEXT}\b|"
+                   r"\b(?:its|his|her|the) (?P<start2>opening|first) (?:paragraphs?|words|remarks|lines|sentences?)\b|"
+                   rf"\b{_TEXT} (?P<start3>begins?|opens?|starts?)\b|"
+                   rf"\b(?P<start4>open|opens|begin|begins|start|starts) (?:his|her|its|the|this) {_TEXT}\b",
+                   re.IGNORECASE)
+_ENDS = ("end", "end2", "end3", "end4", "end5")
+_STARTS = ("start", "outset", "start2", "start3", "start4")
+# The words of a question that asks only where the text ends or begins ("How does the statement end?")
+_EDGE_WORDS = frozenset(tokenize("end ends close closes closing conclude concludes concluding finish finishes final "
+                                 "last begin begins open opens opening start starts first words lines paragraph "
+                                 "paragraphs part section very"))
 EDGE = 3  # the paragraphs "at the end" or "at the outset" of a document
 UNKNOWN_ABSTAINS = frozenset(["speaker", "date", "session", "vote", "meeting"])
 RETRY_DEPTH = 3  # retrieved passages that may answer a date or quantity question the best one cannot

@@ -24,14 +24,10 @@ from index.model import Document
 from index.sentences import split_sentences
 from index.text import leans_back, names_in, stem, tokenize
 from rag.answerability import asked_attribute, expected_type, holds_answer, kin
-from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, stream_words
+from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, says_something, stream_words
 from rag.question import Query, Turn, own_topic
 from rag.retrieve import ParagraphHit
 
-MIN_CONTENT_WORDS = 3  # "Mr. President," and "Thank you." carry no answer
-COURTESY = re.compile(r"^(thank you( very much)?|i thank you)?[,\s]*((mr|madam|madame|mister)\.?\s+)?(president|chair|"
-                      r"chairman|chairperson|co-chairs?|secretary-general|colleagues|excellencies)?[.,!:;\s]*$",
-                      re.IGNORECASE)
 ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly|"
                         r"last but not least|in addition|moreover|firstly|secondly|thirdly|fourthly)\b[,:]?",
                         re.IGNORECASE)
@@ -162,7 +158,7 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
     for start, end in split_sentences(hit.text) or [(0, len(hit.text))]:
         text = hit.text[start:end]
         tokens = frozenset(tokenize(text))
-        if len(tokens) < MIN_CONTENT_WORDS or COURTESY.match(text):
+        if not says_something(text):
             continue
         overlap = sum(weight(t) for t in wanted & tokens) / total if total else 0.0
         value = dense_share * _sentence_dense(hit, start, end) + (1 - dense_share) * overlap + 0.15 * hit.relevance

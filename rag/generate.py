@@ -10,11 +10,13 @@ generation and verification all fall inside one deadline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from index.model import Document
+from index.text import tokenize
 from rag.answer import Citation, GenerationReport
 from rag.question import Query, Turn
 from rag.retrieve import ParagraphHit
@@ -83,6 +85,17 @@ class Timed(Protocol):
 def abstain(reason: str = "no_evidence", report: GenerationReport | None = None) -> Draft:
     """The abstention draft; `reason` names the decision (`rag.policy` lists them)."""
     return Draft(ABSTAIN_TEXT, (), True, reason, report)
+
+
+MIN_CONTENT_WORDS = 3  # "Mr. President," and "Thank you." carry no answer
+COURTESY = re.compile(r"^(thank you( very much)?|i thank you)?[,\s]*((mr|madam|madame|mister)\.?\s+)?(president|chair|"
+                      r"chairman|chairperson|co-chairs?|secretary-general|colleagues|excellencies)?[.,!:;\s]*$",
+                      re.IGNORECASE)
+
+
+def says_something(text: str) -> bool:
+    """A sentence or line that can carry an answer: not a bare courtesy ("Mr. President,", "Thank you.")."""
+    return len(tokenize(text)) >= MIN_CONTENT_WORDS and not COURTESY.match(text)
 
 
 def number_citations(selected: list[Selected], documents: DocumentLookup, reading_order: bool = False) -> Draft:

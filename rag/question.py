@@ -183,7 +183,7 @@ class Query:
 
 
 # Words of a question about the document itself: "When was this resolution adopted, and at which meeting?"
-_ABOUT_DOCUMENT = frozenset(tokenize(
+ABOUT_DOCUMENT = frozenset(tokenize(
     "who whom when where which what date day year month time deliver delivered given made make held speak spoke "
     "speaking give gave took take place statement speech remarks address resolution document text adopt adopted "
     "meeting session number title titled called topic subject theme about author speaker ambassador name body "
@@ -204,7 +204,7 @@ def about_the_document(question: str) -> bool:
     if not _THIS_DOCUMENT.search(question):
         return False
     names = {t for n in NAME.findall(question) for t in tokenize(n)}
-    return not (set(tokenize(question)) - _ABOUT_DOCUMENT - names)
+    return not (set(tokenize(question)) - ABOUT_DOCUMENT - names)
 
 
 def _named_document(question: str) -> str | None:
@@ -215,7 +215,7 @@ def _named_document(question: str) -> str | None:
         return None
     rest = re.sub(r"\(\d{4}\)", " ", DOCUMENT_NUMBER.sub(" ", question))  # "resolution 264 (1969)"
     names = {t for n in NAME.findall(rest) for t in tokenize(n)}
-    return None if set(tokenize(rest)) - _ABOUT_DOCUMENT - names else str(int(named.group("number")))
+    return None if set(tokenize(rest)) - ABOUT_DOCUMENT - names else str(int(named.group("number")))
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:

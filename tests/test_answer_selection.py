@@ -417,3 +417,29 @@ def test_a_title_or_the_planet_is_no_name_the_text_must_use() -> None:
     texts = ["As His Holiness said from this rostrum, our planet is not a bargaining chip."]
     assert missing_names("What does the speaker say the Pope told the world about the Earth?", texts) == []
     assert missing_names("What did the speaker say about the negotiations in Vienna?", texts) == ["Vienna"]
+
+
+@pytest.mark.parametrize(("question", "edge"), [
+    ("How does the statement end?", "last"),
+    ("How does the speaker close his statement?", "last"),
+    ("How does the statement begin?", "first"),
+])
+def test_a_question_asking_only_where_the_text_ends_or_begins_cites_that_paragraph(assistant, question: str,
+                                                                                     edge: str) -> None:
+    from rag.generate import says_something
+
+    document = assistant.document(next(iter(assistant._known_ids(refresh=False))))
+    numbers = [p.number for p in document.paragraphs if says_something(p.text)]
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert answer.citations[0].paragraph == (numbers[-1] if edge == "last" else numbers[0])
+
+
+def test_a_topic_asked_at_the_end_of_the_text_is_still_a_topic() -> None:
+    from rag.assistant import _PART
+
+    assert _PART.search("Which principles does the statement invoke at the end?")
+    assert _PART.search("What does the Council decide in its closing paragraphs?")
+    for question in ("How many deaths were recorded by the end of 2021?", "What is done to end child marriage?",
+                     "When does Kenya's term end?"):
+        assert _PART.search(question) is None
