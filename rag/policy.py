@@ -69,8 +69,8 @@ from rag.question import Query, is_injection
 from rag.retrieve import ParagraphHit
 
 # Words that frame a question about a time rather than name its topic ("In which year did ...").
-_TIME_FRAME = frozenset(tokenize("year years date day month when time period held happen took place exact precise "
-                                 "specific deadline"))
+_TIME_FRAME = frozenset(tokenize("year years date day month when time period held happen happens happened take takes "
+                                 "taking took place occur occurs occurred exact precise specific deadline"))
 
 
 @dataclass(frozen=True)

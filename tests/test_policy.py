@@ -686,3 +686,13 @@ def test_a_vague_mention_does_not_abstain_when_the_answer_names_the_kind_elsewhe
     leader = "Which religious leader does the speaker cite?"
     assert left_unnamed(["Many leaders spoke.", "As Pope Francis said, people are not pawns."], leader) is None
     assert which_kind("Which conflicts around the world does the statement single out?") == "conflicts"
+
+
+def test_take_place_frames_a_time_question_and_names_no_topic() -> None:
+    from rag.policy import AnswerPolicy, after_generation
+
+    query = analyse("When will the summit take place?")
+    echo = "Let us bear in mind that the actions we take today will echo through generations."
+    assert after_generation(query, _draft(echo), AnswerPolicy()) == "needs_date"
+    held = "The summit will take place in September 2024 in New York."
+    assert after_generation(query, _draft(held), AnswerPolicy()) is None
