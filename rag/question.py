@@ -244,7 +244,8 @@ def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
         return "refers"
     if _refers_back(question) and len(topic) <= 5:  # "which areas of law enforcement does it name?"
         return "refers"
-    if len(topic) == 1 and _ABOUT_THE_TEXT.search(question):  # "What does the statement say about corruption?"
+    # "What does the statement say about corruption?", "How does the statement end?"
+    if len(topic) == 1 and _ABOUT_THE_TEXT.search(question):
         return ""
     return "refers" if len(topic) <= 1 and not named else ""
 
@@ -258,8 +259,9 @@ def _refers_back(question: str) -> bool:
 
 
 # A question that names the text itself and what about it asks about its own topic, however short
-_ABOUT_THE_TEXT = re.compile(r"\b(the|this) (statement|speech|text|resolution|document|remarks|address)\b.*"
-                             r"\b(about|on|regarding|concerning)\b", re.IGNORECASE)
+_ABOUT_THE_TEXT = re.compile(r"\b(the|this) (statement|speech|text|resolution|document|remarks|address)\b(.*"
+                             r"\b(about|on|regarding|concerning)\b|"
+                             r" (ends?|closes?|concludes?|begins?|opens?|starts?)\b)", re.IGNORECASE)
 
 
 def answered_questions(history: Sequence[Turn]) -> list[str]:

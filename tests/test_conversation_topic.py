@@ -56,3 +56,12 @@ def test_its_after_a_name_the_question_gives_points_at_that_name_not_the_convers
     assert follow_kind("By when does Malawi want to halve its carbon emissions?", history) == ""
     assert follow_kind("How does it fund its plan?", history) == "refers"
     assert follow_kind("And what about its budget?", history) == "refers"
+
+
+def test_asking_how_the_statement_ends_names_its_own_topic() -> None:
+    from rag.question import Turn, follow_kind
+
+    history = [Turn("user", "What does Tuvalu say about the Summit of the Future?"), Turn("assistant", "It applauds. [1]")]
+    assert follow_kind("How does the statement end?", history) == ""
+    assert follow_kind("How does the speech begin?", history) == ""
+    assert follow_kind("And how does it end?", history) == "refers"
