@@ -1048,7 +1048,8 @@ def which_kind(question: str) -> str | None:
 
 def left_unnamed(sentences: Iterable[str], question: str) -> str | None:
     """The asked kind when every mention of it in `sentences` is vague ("one of the parties", "a number of
-    other trade blocs") and no name follows such a mention in its sentence; else None."""
+    other trade blocs"), no name follows such a mention in its sentence, and the sentences name nothing else
+    that could be of that kind; else None."""
     kind = which_kind(question)
     if kind is None:
         return None

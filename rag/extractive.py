@@ -495,8 +495,9 @@ class ExtractiveGenerator:
     def _each_asked(self, query: Query, hits: list[ParagraphHit], documents: DocumentLookup,
                     chosen: list[Scored]) -> list[Scored]:
         """"How many countries have joined, and how many took part in its founding conference?": the best
-        sentence for each of the two questions, among the closest paragraphs, joins the answer when it is not
-        there yet and holds what that question asks (its kind of answer, or words of it the answer lacks)."""
+        sentence for each of the two questions, from the paragraphs the answer cites, joins the answer when it
+        is not there yet and holds what that question asks (its kind of answer, or words of it the answer
+        lacks)."""
         for part in asked_parts(query):
             if not chosen or len(chosen) >= MAX_FOCUSED:
                 break

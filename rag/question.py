@@ -178,7 +178,7 @@ class Query:
     metadata_fields: tuple[MetadataField, ...] = ()  # every field asked, in the question's order ("its number, and
     # the date it was adopted?"): `metadata` first among them by the order of `_METADATA`
     # the words of the statement's own name the question gives ("What was the theme, as quoted by Sao Tome and
-    # Principe?"): every paragraph of that statement speaks for it, so they choose no sentence
+    # Principe?"): every paragraph of that statement speaks for it, so they weigh less in choosing a sentence
     own_name: frozenset[str] = frozenset()
 
 

@@ -61,7 +61,8 @@ def test_its_after_a_name_the_question_gives_points_at_that_name_not_the_convers
 def test_asking_how_the_statement_ends_names_its_own_topic() -> None:
     from rag.question import Turn, follow_kind
 
-    history = [Turn("user", "What does Tuvalu say about the Summit of the Future?"), Turn("assistant", "It applauds. [1]")]
+    history = [Turn("user", "What does Tuvalu say about the Summit of the Future?"),
+               Turn("assistant", "It applauds. [1]")]
     assert follow_kind("How does the statement end?", history) == ""
     assert follow_kind("How does the speech begin?", history) == ""
     assert follow_kind("And how does it end?", history) == "refers"
