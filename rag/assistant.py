@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Literal
 
 from index.countries import demonyms_of
 from index.errors import IndexMissingError, InputError
@@ -312,9 +313,9 @@ class Assistant:
             return {}
         document = self.document(scope[0])
         texts = [p.text for p in document.paragraphs]
-        end = any(part.group(g) for g in _ENDS)
-        if end or any(part.group(g) for g in _STARTS):
-            ends = range(max(1, len(texts) - EDGE + 1), len(texts) + 1) if end else range(1, EDGE + 1)
+        edge = _edge(part)
+        if edge is not None:
+            ends = range(max(1, len(texts) - EDGE + 1), len(texts) + 1) if edge == "end" else range(1, EDGE + 1)
             numbers = [n for n in ends if n <= len(texts)]
         else:
             numbers = part_numbers(texts, part.group(0).lower().startswith("preamb"))
@@ -338,18 +339,18 @@ class Assistant:
         """"How does the statement end?", "How does he open his speech?": a question that asks only where the
         text ends or begins names its last or first paragraph, whatever that one says."""
         part = _PART.search(query.original)
+        edge = _edge(part) if part is not None and not query.is_follow_up else None
+        if edge is None:
+            return {}
         known = self._known_ids(refresh=False)
         only = scope[0] if scope and len(scope) == 1 else next(iter(known)) if not scope and len(known) == 1 else None
-        if part is None or only is None or query.is_follow_up:
-            return {}
-        end = any(part.group(g) for g in _ENDS)
-        if not end and not any(part.group(g) for g in _STARTS):
+        if only is None:
             return {}
         document = self.document(only)
         if set(tokenize(query.standalone)) - ABOUT_DOCUMENT - _EDGE_WORDS - self._profile(only).identity:
             return {}  # it asks about something there ("the principles it invokes at the end")
         body = [p.number for p in document.paragraphs if says_something(p.text)]  # not "Thank you, Mr. President."
-        return {(document.doc_id, body[-1] if end else body[0]): self.policy.label_boost} if body else {}
+        return {(document.doc_id, body[-1] if edge == "end" else body[0]): self.policy.label_boost} if body else {}
 
     def _generate(self, query: Query, hits: list[ParagraphHit], scope: list[str] | None,
                   generator: Generator, named: bool = False, deadline: float | None = None
@@ -437,6 +438,13 @@ _PART = re.compile(r"\bpreamb(?:le|ular)\b|\boperative (?:part|paragraphs|sectio
                    re.IGNORECASE)
 _ENDS = ("end", "end2", "end3", "end4", "end5")
 _STARTS = ("start", "outset", "start2", "start3", "start4")
+
+
+def _edge(part: re.Match[str]) -> Literal["start", "end"] | None:
+    """Which end of the text a `_PART` match asks about, if it asks about one (not the preamble)."""
+    if any(part.group(g) for g in _ENDS):
+        return "end"
+    return "start" if any(part.group(g) for g in _STARTS) else None
 # The words of a question that asks only where the text ends or begins ("How does the statement end?")
 _EDGE_WORDS = frozenset(tokenize("end ends close closes closing conclude concludes concluding finish finishes final "
                                  "last begin begins open opens opening start starts first words lines paragraph "

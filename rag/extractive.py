@@ -25,7 +25,7 @@ from index.sentences import split_sentences
 from index.text import leans_back, names_in, stem, tokenize
 from rag.answerability import asked_attribute, expected_type, holds_answer, kin
 from rag.generate import DocumentLookup, Draft, Selected, abstain, number_citations, says_something, stream_words
-from rag.question import Query, Turn, own_topic
+from rag.question import SECOND_ASK, Query, Turn, own_topic
 from rag.retrieve import ParagraphHit
 
 ENUMERATED = re.compile(r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly|"
@@ -158,7 +158,7 @@ def score_sentences(query: Query, hit: ParagraphHit, weights: dict[str, float] |
     for start, end in split_sentences(hit.text) or [(0, len(hit.text))]:
         text = hit.text[start:end]
         tokens = frozenset(tokenize(text))
-        if not says_something(text):
+        if not says_something(text, tokens):
             continue
         overlap = sum(weight(t) for t in wanted & tokens) / total if total else 0.0
         value = dense_share * _sentence_dense(hit, start, end) + (1 - dense_share) * overlap + 0.15 * hit.relevance
@@ -715,9 +715,6 @@ def _antecedent(chosen: list[Scored], reading: bool, documents: DocumentLookup,
     return [replace(c, selected=replace(c.selected, hit=ranked[c.selected.hit.paragraph])) for c in reversed(chain)]
 
 
-# The second of two questions asked at once: "..., and how many took part in its founding conference?"
-SECOND_ASK = re.compile(r",? and (?:by |on |in |at |for |to )?(?P<ask>(?:when|how|what|which|where|who|whom)\b.*)",
-                        re.IGNORECASE)
 PART_SHARE = 0.8  # a part's own sentence scores at least this share of the best sentence for that part
 SECOND_MIN_WORDS = 2  # content words the second question needs of its own ("and when?" alone has none)
 

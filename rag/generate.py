@@ -11,7 +11,7 @@ generation and verification all fall inside one deadline.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -93,9 +93,11 @@ COURTESY = re.compile(r"^(thank you( very much)?|i thank you)?[,\s]*((mr|madam|m
                       re.IGNORECASE)
 
 
-def says_something(text: str) -> bool:
-    """A sentence or line that can carry an answer: not a bare courtesy ("Mr. President,", "Thank you.")."""
-    return len(tokenize(text)) >= MIN_CONTENT_WORDS and not COURTESY.match(text)
+def says_something(text: str, tokens: Collection[str] | None = None) -> bool:
+    """A sentence or line that can carry an answer: not a bare courtesy ("Mr. President,", "Thank you.").
+    `tokens`: its words as `tokenize` gives them, when the caller has them already."""
+    count = len(tokens if tokens is not None else tokenize(text))
+    return count >= MIN_CONTENT_WORDS and not COURTESY.match(text)
 
 
 def number_citations(selected: list[Selected], documents: DocumentLookup, reading_order: bool = False) -> Draft:

@@ -146,18 +146,22 @@ def _mentions(line: str, value: str, field: str) -> bool:
     return value.lower() in line.lower()
 
 
+def _date_parts(value: str) -> tuple[str, str, str] | None:
+    """The year, month name and day of the ISO date `value` ("1991-04-03" -> "1991", "April", "3"), or None."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    return (match.group(1), _MONTHS[int(match.group(2)) - 1], str(int(match.group(3)))) if match else None
+
+
 def _in_words(value: str) -> str:
     """The ISO date `value` as words ("1991-04-03" -> "3 April 1991"); anything else as it is."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
-    if not match:
-        return value
-    return f"{int(match.group(3))} {_MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
+    parts = _date_parts(value)
+    return f"{parts[2]} {parts[1]} {parts[0]}" if parts else value
 
 
 def _written_date(line: str, value: str) -> bool:
     """`line` writes the ISO date `value` in words: "of 30 January 1976", "December 7, 2023"."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
-    if not match:
+    parts = _date_parts(value)
+    if parts is None:
         return False
-    year, month, day = match.group(1), _MONTHS[int(match.group(2)) - 1], str(int(match.group(3)))
+    year, month, day = parts
     return year in line and month in line and re.search(rf"\b{day}\b", line) is not None

@@ -120,8 +120,10 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
 }
 
 
-# A second question joined to the first: "Who gave this address, and on what date?"
-_SECOND_ASK = re.compile(r",? and (?:(?:on|in|at|during) )?(?:what|which|when|where|how)\b", re.IGNORECASE)
+# A second question joined to the first: "Who gave this address, and on what date?", "..., and how many took part
+# in its founding conference?" (`ask`: the second question itself)
+SECOND_ASK = re.compile(r",? and (?:(?:by|on|in|at|during|for|to) )?"
+                        r"(?P<ask>(?:when|how|what|which|where|who|whom)\b.*)", re.IGNORECASE)
 _ASKS_PERSON = re.compile(r"^\s*(?:and |so |but )?(?:who|whom|whose)\b", re.IGNORECASE)
 
 
@@ -253,7 +255,8 @@ def follow_kind(question: str, history: Sequence[Turn]) -> FollowKind:
 def _refers_back(question: str) -> bool:
     """A word of the question points back at the conversation: "its" and "their" after a name the question
     gives point at that name ("By when does Malawi want to halve its emissions?")."""
-    named = [m.start() for m in NAME.finditer(question) if m.group(0) in set(names_in(question))]
+    names = set(names_in(question))
+    named = [m.start() for m in NAME.finditer(question) if m.group(0) in names]
     return any(not (m.group(1).lower() in ("its", "their") and any(at < m.start() for at in named))
                for m in _ANAPHORA.finditer(question))
 
@@ -292,7 +295,7 @@ def analyse(question: str, history: Sequence[Turn] = ()) -> Query:
     standalone = " ".join(part for part in parts if part) if follow else question
     found = {name: m.start() for name, rx in _METADATA.items() if (m := rx.search(question))}
     if _ASKS_PERSON.match(question):  # "Who was President of the Council when it was adopted?" asks for a person
-        second = _SECOND_ASK.search(question)  # "Who gave this address, and on what date?" asks for both
+        second = SECOND_ASK.search(question)  # "Who gave this address, and on what date?" asks for both
         found = {name: at for name, at in found.items()
                  if name in ("speaker", "vote") or (second is not None and at >= second.start())}
     fields = list(found)
