@@ -104,8 +104,10 @@ _METADATA: dict[MetadataField, re.Pattern[str]] = {
     "venue": re.compile(r"\b(where|(at|in) (which|what))\b.*\b(deliver\w*|given|made|held|spoke|speak|give|take "
                         r"place|took place)\b|\b(which|what) (\w+ )?(body|forum|organ|venue|occasion|event|meeting)\b.*"
                         r"\b(was|were|is)\b.*\b(deliver\w*|given|made|held)\b", re.IGNORECASE),
-    "country": re.compile(r"\b(which|what) country('s|\u2019s)?\b.*\b(statement|speech|remarks|address|deliver\w*|"
-                          r"from|speak\w*)\b|\bon behalf of (which|what) (country|nation|state|government)\b",
+    # "Which Member State made this statement?", "What country is the speaker representing?"
+    "country": re.compile(r"\b(which|what) (country|nation|member state)('s|\u2019s)?\b.*\b(statement|speech|remarks|"
+                          r"address|deliver\w*|from|speak\w*|made|gave|represent\w*|lead|leads|head|heads|govern\w*)\b|"
+                          r"\bon behalf of (which|what) (country|nation|state|government|member state)\b",
                           re.IGNORECASE),
     "title": re.compile(r"\b(speaker|ambassador)'?s? (title|position|rank|office)\b|^(?!\s*who\b).*\b(his|her) (title|"
                         r"position|rank|office)\b|\btitle of the (statement|speech|remarks)\b|\bwhat (is|was) the "
@@ -193,7 +195,8 @@ ABOUT_DOCUMENT = frozenset(tokenize(
     "government state behalf general assembly security council capacity address addressing delivering being hold "
     "its this outcome result voting tell give me basic key facts details member members abstain abstained "
     "abstention abstentions against favour favor unanimous unanimously adoption official person minister "
-    "president prime foreign representative delegate leader head giving"))
+    "president prime foreign representative delegate leader head giving delegation represent represents "
+    "representing lead leads heads"))
 _THIS_DOCUMENT = re.compile(r"\b(this|these|the|its|present|\w+'s|\w+\u2019s) (?-i:[A-Z]\w+ ){0,2}(statement|speech|"
                             r"remarks|address|"
                             r"resolution|document|text|speaker|meeting|session|debate)\b|\b(was|is) it\b",

@@ -55,6 +55,23 @@ def test_which_country_is_answered_by_the_first_sentence_naming_it() -> None:
     assert all("Mauritius" not in p.text for p in document.paragraphs[: citation.paragraph - 1])
 
 
+@pytest.mark.parametrize("question", [
+    "Which Member State made this statement?", "What country is the speaker representing?",
+    "Which country does the speaker lead?", "Which country's delegation delivered this statement?",
+    "On behalf of which Member State was this statement delivered?"])
+def test_the_statements_own_country_is_asked_in_many_words(question: str) -> None:
+    assert analyse(question).metadata == "country"
+    draft = metadata_draft(analyse(question), statement("MUS_73_2018"))
+    assert draft is not None and "Mauritius" in draft.citations[0].quote
+
+
+@pytest.mark.parametrize("question", [
+    "Which country does the speaker say leads the fight against piracy?",
+    "Which Member State does the statement thank for hosting the summit?"])
+def test_a_country_the_statement_tells_of_is_no_question_about_the_statement(question: str) -> None:
+    assert analyse(question).metadata is None
+
+
 def test_the_session_and_the_speaker_come_from_the_text_when_it_says_them() -> None:
     session = metadata_draft(analyse("At which session of the General Assembly was this statement made?"),
                              statement("MUS_73_2018"))
