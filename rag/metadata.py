@@ -40,7 +40,15 @@ def metadata_draft(query: Query, document: Document) -> Draft | None:
         return None
     first = _from_heading(query.metadata, document)
     if first is None:
-        return _from_text(query.metadata, document)
+        # no heading says it: each field asked from the heading or the document's own words about itself ("Which
+        # country delivered this statement, and at which session?"), in the order asked
+        own = _from_text(query.metadata, document)
+        if own is None:
+            return None
+        found = [own if f == query.metadata else _from_heading(f, document) or _from_text(f, document)
+                 for f in query.metadata_fields or (query.metadata,)]
+        drafts = [d for d in found if d is not None]
+        return _joined(drafts) if len(drafts) > 1 else own
     # the other fields asked together ("its number, and the date it was adopted?"): from the heading, else
     # from the document's own words about itself ("Adopted unanimously at the 2994th meeting.")
     drafts = {f: _from_heading(f, document) for f in query.metadata_fields}

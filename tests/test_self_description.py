@@ -65,6 +65,17 @@ def test_the_statements_own_country_is_asked_in_many_words(question: str) -> Non
     assert draft is not None and "Mauritius" in draft.citations[0].quote
 
 
+def test_two_fields_asked_of_a_statement_without_heading_are_both_answered_from_its_text() -> None:
+    document = statement("MUS_73_2018")
+    query = analyse("Which country delivered this statement, and at which session of the General Assembly?")
+    assert query.metadata_fields == ("country", "session")
+    draft = metadata_draft(query, document)
+    assert draft is not None and not draft.abstained
+    country, session = draft.citations
+    assert "Mauritius" in country.quote and "seventy-third session" in session.quote.lower()
+    assert draft.answer.index("[1]") < draft.answer.index("[2]")
+
+
 @pytest.mark.parametrize("question", [
     "Which country does the speaker say leads the fight against piracy?",
     "Which Member State does the statement thank for hosting the summit?"])
