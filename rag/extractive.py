@@ -736,10 +736,13 @@ def asked_parts(query: Query) -> list[Query]:
 
 
 def _rest_of_paragraph(chosen: list[Scored], query: Query, said: list[frozenset[str]]) -> list[Scored]:
-    """"What else" asks for more than one point: the opener's paragraph gives the sentences after it that
-    the conversation has not said, up to the answer's length ("Maternal mortality fell ...", "Life
-    expectancy rose ...")."""
-    if not chosen or len(chosen) >= MAX_FOCUSED:
+    """"What else" asks for the next point, from one paragraph: a runner-up from another paragraph is left
+    for the next "what else", and the opener's paragraph gives the sentences after it that the conversation
+    has not said, up to the answer's length ("Maternal mortality fell ...", "Life expectancy rose ...")."""
+    if not chosen:
+        return chosen
+    chosen = [c for c in chosen if _paragraph(c) == _paragraph(chosen[0])]
+    if len(chosen) >= MAX_FOCUSED:
         return chosen
     opener, taken = chosen[0], {c.selected for c in chosen}
     extra = [s for s in score_sentences(query, opener.selected.hit)

@@ -508,3 +508,23 @@ def test_the_attribute_asked_is_a_content_word_of_the_sentence() -> None:
     question = "What was the theme of the session?"
     assert _has_shape(question, "We welcome this session's theme, building resilience through hope.")
     assert not _has_shape(question, "We thank them all for their work.")
+
+
+
+def test_what_else_gives_the_next_point_from_one_paragraph() -> None:
+    """A runner-up from another paragraph is the point after this one: "what else" keeps to the opener's
+    paragraph, and reads on in it."""
+    from rag.extractive import _rest_of_paragraph, score_sentences
+
+    text = ("Ghana has also achieved universal access to clinics. Every district now has a hospital.\n"
+            "We cut the cost of electricity by half for every village.\n")
+    document = parse_text(text, "gha")
+    hits = [ParagraphHit("gha", p.number, p.text, 1.0 - 0.1 * p.number, 0.5, 0.3) for p in document.paragraphs]
+    query = analyse("What else has Ghana achieved?", [Turn("user", "What has Ghana achieved?"),
+                                                       Turn("assistant", "We have cut poverty by half. [1]")])
+    opener = next(s for s in score_sentences(query, hits[0]) if "clinics" in s.selected.text)
+    runner_up = score_sentences(query, hits[1])[0]
+    answer = _rest_of_paragraph([opener, runner_up], query, [frozenset(["cut", "poverti", "half"])])
+    assert {s.selected.hit.paragraph for s in answer} == {1}
+    assert [s.selected.text for s in answer] == ["Ghana has also achieved universal access to clinics.",
+                                                 "Every district now has a hospital."]
