@@ -47,8 +47,8 @@ def metadata_draft(query: Query, document: Document) -> Draft | None:
             return None
         found = [own if f == query.metadata else _from_heading(f, document) or _from_text(f, document)
                  for f in query.metadata_fields or (query.metadata,)]
-        drafts = [d for d in found if d is not None]
-        return _joined(drafts) if len(drafts) > 1 else own
+        given = [d for d in found if d is not None]
+        return _joined(given) if len(given) > 1 else own
     # the other fields asked together ("its number, and the date it was adopted?"): from the heading, else
     # from the document's own words about itself ("Adopted unanimously at the 2994th meeting.")
     drafts = {f: _from_heading(f, document) for f in query.metadata_fields}
