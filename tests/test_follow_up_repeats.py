@@ -510,7 +510,6 @@ def test_the_attribute_asked_is_a_content_word_of_the_sentence() -> None:
     assert not _has_shape(question, "We thank them all for their work.")
 
 
-
 def test_what_else_gives_the_next_point_from_one_paragraph() -> None:
     """A runner-up from another paragraph is the point after this one: "what else" keeps to the opener's
     paragraph, and reads on in it."""
