@@ -167,6 +167,8 @@ class Assistant:
         pieces: Iterator[str | Draft] | None = None
         if found is not None and found.empty:  # say so rather than answer from other statements
             pieces = stream_words(Draft(no_match_message(found), (), True, "scope_empty"))
+        elif (several := self._edge_of_which(query, scope)) is not None:  # "How does the statement end?" of many
+            pieces = stream_words(Draft(WHICH_DOCUMENT.format(several), (), True, "needs_document"))
         else:
             hits, pieces = self._across(query, found, scope, depth)
         if pieces is None:
@@ -335,6 +337,18 @@ class Assistant:
                     boost[(document.doc_id, number)] = self.policy.label_boost
         return boost
 
+    def _edge_of_which(self, query: Query, scope: list[str] | None) -> int | None:
+        """How many documents a question that asks only where "the statement" ends or begins could mean, when
+        nothing chooses one (no scope, several indexed); None when it asks something else or one is chosen.
+        Their last paragraphs have nothing in common for retrieval to find: the user picks the document."""
+        part = _PART.search(query.original)
+        if part is None or query.is_follow_up or _edge(part) is None or (scope and len(scope) == 1):
+            return None
+        if set(tokenize(query.standalone)) - ABOUT_DOCUMENT - _EDGE_WORDS:
+            return None  # it asks about something there ("the principles it invokes at the end")
+        several = len(scope) if scope else len(self._known_ids(refresh=False))
+        return several if several > 1 else None
+
     def _edge_label(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
         """"How does the statement end?", "How does he open his speech?": a question that asks only where the
         text ends or begins names its last or first paragraph, whatever that one says."""
@@ -438,6 +452,10 @@ _PART = re.compile(r"\bpreamb(?:le|ular)\b|\boperative (?:part|paragraphs|sectio
                    re.IGNORECASE)
 _ENDS = ("end", "end2", "end3", "end4", "end5")
 _STARTS = ("start", "outset", "start2", "start3", "start4")
+
+
+WHICH_DOCUMENT = ("This could be any of {} documents, and each ends and begins in its own words: choose one (the "
+                  "Document menu, or --doc DOC_ID) and ask again.")
 
 
 def _edge(part: re.Match[str]) -> Literal["start", "end"] | None:

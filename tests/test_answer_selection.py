@@ -435,6 +435,22 @@ def test_a_question_asking_only_where_the_text_ends_or_begins_cites_that_paragra
     assert answer.citations[0].paragraph == (numbers[-1] if edge == "last" else numbers[0])
 
 
+def test_where_the_statement_ends_asked_of_several_documents_asks_which_one(archive_assistant) -> None:
+    """Nothing chooses among six statements: the answer says so and how to choose, and cites nothing; with
+    one chosen, or naming a topic there, the question is answered as usual."""
+    from rag.generate import says_something
+
+    answer = archive_assistant.ask("How does the statement end?")
+    assert answer.abstained and answer.abstain_reason == "needs_document" and not answer.citations
+    assert "6 documents" in answer.answer and "--doc" in answer.answer
+    doc_id = archive_assistant.documents()[0].doc_id
+    scoped = archive_assistant.ask("How does the statement end?", doc_ids=[doc_id])
+    last = [p.number for p in archive_assistant.document(doc_id).paragraphs if says_something(p.text)][-1]
+    assert not scoped.abstained and scoped.citations[0].paragraph == last
+    assert archive_assistant.ask("Which climate goals does the statement set out at the end?").abstain_reason != (
+        "needs_document")
+
+
 def test_a_topic_asked_at_the_end_of_the_text_is_still_a_topic() -> None:
     from rag.assistant import _PART
 

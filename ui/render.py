@@ -172,6 +172,7 @@ _WHY = {
     "needs_name": "no passage gives the name asked for",
     "injection": "the question asks to set the text or these instructions aside",
     "scope_empty": "no indexed statement matches the scope",
+    "needs_document": "the question could mean any of several documents",
 }
 _UNKNOWN = {"speaker": "who spoke", "date": "when it was delivered or adopted", "session": "at which session",
             "vote": "how it was voted", "meeting": "at which meeting it was adopted"}
