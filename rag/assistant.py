@@ -341,28 +341,24 @@ class Assistant:
         """How many documents a question that asks only where "the statement" ends or begins could mean, when
         nothing chooses one (no scope, several indexed); None when it asks something else or one is chosen.
         Their last paragraphs have nothing in common for retrieval to find: the user picks the document."""
-        part = _PART.search(query.original)
-        if part is None or query.is_follow_up or _edge(part) is None or (scope and len(scope) == 1):
-            return None
-        if set(tokenize(query.standalone)) - ABOUT_DOCUMENT - _EDGE_WORDS:
-            return None  # it asks about something there ("the principles it invokes at the end")
+        asked = _edge_asked(query)
+        if asked is None or asked[1] or (scope and len(scope) == 1):
+            return None  # not an edge, or something there ("the principles it invokes at the end"), or one chosen
         several = len(scope) if scope else len(self._known_ids(refresh=False))
         return several if several > 1 else None
 
     def _edge_label(self, query: Query, scope: list[str] | None) -> dict[tuple[str, int], float]:
         """"How does the statement end?", "How does he open his speech?": a question that asks only where the
         text ends or begins names its last or first paragraph, whatever that one says."""
-        part = _PART.search(query.original)
-        edge = _edge(part) if part is not None and not query.is_follow_up else None
-        if edge is None:
+        asked = _edge_asked(query)
+        if asked is None:
             return {}
+        edge, rest = asked
         known = self._known_ids(refresh=False)
         only = scope[0] if scope and len(scope) == 1 else next(iter(known)) if not scope and len(known) == 1 else None
-        if only is None:
-            return {}
+        if only is None or rest - self._profile(only).identity:
+            return {}  # none chosen, or it asks about something there ("the principles it invokes at the end")
         document = self.document(only)
-        if set(tokenize(query.standalone)) - ABOUT_DOCUMENT - _EDGE_WORDS - self._profile(only).identity:
-            return {}  # it asks about something there ("the principles it invokes at the end")
         body = [p.number for p in document.paragraphs if says_something(p.text)]  # not "Thank you, Mr. President."
         return {(document.doc_id, body[-1] if edge == "end" else body[0]): self.policy.label_boost} if body else {}
 
@@ -463,6 +459,16 @@ def _edge(part: re.Match[str]) -> Literal["start", "end"] | None:
     if any(part.group(g) for g in _ENDS):
         return "end"
     return "start" if any(part.group(g) for g in _STARTS) else None
+
+
+def _edge_asked(query: Query) -> tuple[Literal["start", "end"], set[str]] | None:
+    """The end of the text a fresh question asks about ("How does the statement end?"), with its words beyond
+    those that ask where the text ends or begins (none: it asks only that); None when it asks no end."""
+    part = _PART.search(query.original)
+    edge = _edge(part) if part is not None and not query.is_follow_up else None
+    return None if edge is None else (edge, set(tokenize(query.standalone)) - ABOUT_DOCUMENT - _EDGE_WORDS)
+
+
 # The words of a question that asks only where the text ends or begins ("How does the statement end?")
 _EDGE_WORDS = frozenset(tokenize("end ends close closes closing conclude concludes concluding finish finishes final "
                                  "last begin begins open opens opening start starts first words lines paragraph "
