@@ -330,6 +330,9 @@ class ExtractiveGenerator:
         if not chosen:
             return abstain()
         chosen = [*_antecedent(chosen, reading, documents, body), *chosen]
+        if not query.expect:  # "what", "which", "how", "why": a point the text goes on with comes along
+            room = LIST_SENTENCES if reading or query.wants_list else MAX_FOCUSED
+            chosen += _continuations(chosen, _said(query), room)
         brought = _announced_items(chosen, documents, _said(query))
         return number_citations([c.selected for c in chosen] + brought, documents, reading)
 
@@ -597,6 +600,35 @@ def _announced_items(chosen: list[Scored], documents: DocumentLookup, said: list
             item = ParagraphHit(hit.doc_id, paragraph.number, paragraph.text, hit.score - rank * 1e-6, 0.0, 0.0)
             items.append(Selected(item, 0, len(paragraph.text)))
     return items
+
+
+# A sentence that goes on with the one before it: "They also include ...", "It also leads to ...",
+# "Similarly, ...", "They are the third Africa Investment Forum ..." after "... three major events."
+GOES_ON = re.compile(r"^(?:similarly|likewise|in addition|additionally|moreover|furthermore|also)\b|"
+                     r"^(?:they|these|those)\s+(?:are|were|include|included)\b|"
+                     r"^[\w\u2019']+(?:\s+[\w\u2019']+){0,3}?\s+also\b", re.IGNORECASE)
+LIST_SENTENCES = 8  # sentences a list's answer may grow to with them (others stop at MAX_FOCUSED)
+
+
+def _goes_on(sentence: Scored) -> bool:
+    text = sentence.selected.text.strip()
+    return bool(GOES_ON.match(text)) or _leans(sentence)
+
+
+def _continuations(chosen: list[Scored], said: list[frozenset[str]], cap: int) -> list[Scored]:
+    """The sentence right after a chosen one, in its paragraph, when it goes on with the same point
+    ("... transparency, impartiality and equitable treatment." "They also include sovereign immunity ..."),
+    while the answer has room."""
+    added: list[Scored] = []
+    spans = {(_paragraph(c), c.selected.start) for c in chosen}
+    for sentence in chosen:
+        after = _sentence_after(sentence)
+        if len(chosen) + len(added) >= cap or after is None or (_paragraph(after), after.selected.start) in spans:
+            continue
+        if _goes_on(after) and not _repeats(after, said):
+            added.append(after)
+            spans.add((_paragraph(after), after.selected.start))
+    return added
 
 
 def _said(query: Query) -> list[frozenset[str]]:
